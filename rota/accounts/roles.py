@@ -1,0 +1,69 @@
+"""Staff roles: Django groups and the permissions each one holds."""
+
+from __future__ import annotations
+
+ADMINISTRATOR = "administrator"
+SALES = "sales"
+FINANCE = "finance"
+SUPPORT = "support"
+PLANNER = "planner"
+AUDITOR = "auditor"
+
+ROLES = [ADMINISTRATOR, SALES, FINANCE, SUPPORT, PLANNER, AUDITOR]
+
+CATALOG_READ = [
+    "catalog.view_offer",
+    "catalog.view_offerversion",
+    "catalog.view_pricephase",
+    "catalog.view_addon",
+    "installation.view_installation",
+]
+CATALOG_WRITE = [
+    "catalog.add_offerversion",
+    "catalog.change_offerversion",
+    "catalog.add_addon",
+    "catalog.change_addon",
+]
+ADMINISTRATION = [
+    "installation.change_installation",
+    "accounts.view_apitoken",
+    "accounts.add_apitoken",
+    "accounts.change_apitoken",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.view_group",
+    "audit.view_auditevent",
+]
+AUDIT_READ = ["audit.view_auditevent", "accounts.view_apitoken", "auth.view_user"]
+
+# Each later capability adds its permissions here and a data migration that re-syncs them.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    ADMINISTRATOR: CATALOG_READ + CATALOG_WRITE + ADMINISTRATION,
+    SALES: CATALOG_READ,
+    FINANCE: CATALOG_READ,
+    SUPPORT: CATALOG_READ,
+    PLANNER: CATALOG_READ,
+    AUDITOR: CATALOG_READ + AUDIT_READ,
+}
+
+
+def sync_roles(apps) -> None:  # type: ignore[no-untyped-def]
+    """Create the role groups and give each exactly its permissions (for data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,71 @@
+"""The REST API: one NinjaAPI, one router per app, one mapping of errors to problem+json."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from rota.catalog.api import router as catalog_router
+from rota.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from rota.core.problems import problem_response
+
+api = NinjaAPI(
+    title="Rota API",
+    version="1",
+    description=(
+        "Back-office API of an internet service provider. Authenticate with "
+        "`Authorization: Bearer <token>`; money is a decimal string plus `currency`; "
+        "errors are RFC 9457 problem+json."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", catalog_router)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return problem_response(exc, request.path)
+
+
+def _field_path(loc: list[str | int]) -> str:
+    parts = [p for p in loc if p not in ("body", "payload", "query", "path", "header")]
+    if len(parts) > 1 and parts[0] in ("data", "filters"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        FieldError(_field_path(list(error.get("loc", []))), str(error.get("msg", "is invalid")))
+        for error in exc.errors
+    ]
+    return problem_response(
+        InvalidInput(detail="The request has invalid fields.", errors=errors), request.path
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(
+        DomainError(detail="Send a valid API token as 'Authorization: Bearer <token>'."),
+        request.path,
+        status=401,
+        title="Unauthorized",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(NotFound(detail=str(exc) or "Not found."), request.path)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(DomainError(detail=str(exc)), request.path, status=exc.status_code)

@@ -1,0 +1,70 @@
+"""The back office's sidebar: what each role sees is filtered by permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse_lazy
+
+
+def _perm(name: str) -> Any:
+    return lambda request: request.user.has_perm(name)
+
+
+def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
+    """Return the sidebar groups."""
+    return [
+        {
+            "title": "Catalog",
+            "items": [
+                {
+                    "title": "Offers",
+                    "icon": "sell",
+                    "link": reverse_lazy("admin:catalog_offerversion_changelist"),
+                    "permission": _perm("catalog.view_offerversion"),
+                },
+                {
+                    "title": "Price list",
+                    "icon": "receipt_long",
+                    "link": reverse_lazy("admin:catalog_price_list"),
+                    "permission": _perm("catalog.view_offerversion"),
+                },
+                {
+                    "title": "Add-ons",
+                    "icon": "extension",
+                    "link": reverse_lazy("admin:catalog_addon_changelist"),
+                    "permission": _perm("catalog.view_addon"),
+                },
+            ],
+        },
+        {
+            "title": "Administration",
+            "items": [
+                {
+                    "title": "Installation settings",
+                    "icon": "settings",
+                    "link": reverse_lazy("admin:installation_installation_change", args=[1]),
+                    "permission": _perm("installation.view_installation"),
+                },
+                {
+                    "title": "Staff users",
+                    "icon": "person",
+                    "link": reverse_lazy("admin:auth_user_changelist"),
+                    "permission": _perm("auth.view_user"),
+                },
+                {
+                    "title": "API tokens",
+                    "icon": "key",
+                    "link": reverse_lazy("admin:accounts_apitoken_changelist"),
+                    "permission": _perm("accounts.view_apitoken"),
+                },
+                {
+                    "title": "Audit trail",
+                    "icon": "history",
+                    "link": reverse_lazy("admin:audit_auditevent_changelist"),
+                    "permission": _perm("audit.view_auditevent"),
+                },
+            ],
+        },
+    ]

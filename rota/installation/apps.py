@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InstallationConfig(AppConfig):
+    name = "rota.installation"
+    label = "installation"
+    verbose_name = "Installation"

@@ -1,0 +1,13 @@
+"""URL map: the back office (admin) at /admin/, the API at /api/v1/."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from rota.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
