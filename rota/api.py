@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from rota.catalog.api import router as catalog_router
-from rota.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from rota.core.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
 from rota.core.problems import problem_response
 
 api = NinjaAPI(
@@ -52,10 +52,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = problem_response(
-        DomainError(detail="Send a valid API token as 'Authorization: Bearer <token>'."),
+        Unauthorized(detail="Send a valid API token as 'Authorization: Bearer <token>'."),
         request.path,
-        status=401,
-        title="Unauthorized",
     )
     response["WWW-Authenticate"] = "Bearer"
     return response

@@ -69,8 +69,9 @@ class OfferVersionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             for name in ("code", "segment"):
-                self.fields[name].required = False
-                self.fields[name].disabled = True
+                if name in self.fields:
+                    self.fields[name].required = False
+                    self.fields[name].disabled = True
             self.initial["code"] = self.instance.offer.code
             self.initial["segment"] = self.instance.offer.segment
             self.initial["early_termination_amount"] = to_decimal(

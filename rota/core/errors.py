@@ -63,6 +63,14 @@ class NotFound(DomainError):
     slug = "not-found"
 
 
+class Unauthorized(DomainError):
+    """The caller did not authenticate."""
+
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+
+
 class Forbidden(DomainError):
     """The caller is known but lacks the permission or scope."""
 
