@@ -17,6 +17,8 @@ def _plain(value: Any) -> Any:
         return str(value.pk)
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)

@@ -87,22 +87,30 @@ class VersionData:
             terms=tuple(Term(m, tuple(p)) for m, p in sorted(terms.items())),
         )
 
+    def canonical(self) -> VersionData:
+        """Return the same data with terms and add-ons in a fixed order, for comparing."""
+        return replace(
+            self,
+            terms=tuple(sorted(self.terms, key=lambda t: t.months)),
+            addons=tuple(sorted(self.addons)),
+        )
+
     def audit_view(self) -> dict[str, Any]:
         """Return the values as the audit trail shows them."""
         values = asdict(self)
-        values["tax_rate"] = str(self.tax_rate)
+        values["tax_rate"] = format(self.tax_rate.normalize(), "f")
         values["terms"] = [
             {
                 "months": t.months,
                 "phases": [[p.from_month, format_amount(p.monthly_price_minor)] for p in t.phases],
             }
-            for t in self.terms
+            for t in self.canonical().terms
         ]
         values["early_termination_amount_minor"] = format_amount(
             self.early_termination_amount_minor
         )
         values["features"] = list(self.features)
-        values["addons"] = list(self.addons)
+        values["addons"] = sorted(self.addons)
         return values
 
 
@@ -354,7 +362,7 @@ def offer_update(*, offer: Offer, changes: dict[str, Any], actor: Actor) -> Offe
         raise Conflict(detail=f"Offer {offer.code} is retired and cannot be changed.")
     _check(data, segment=offer.segment)
     _publish_check(data)
-    if data == VersionData.of(current):
+    if data.canonical() == VersionData.of(current).canonical():
         return current
     draft = offer_new_draft(offer=offer, actor=actor)
     offer_draft_update(version=draft, data=data, actor=actor)
