@@ -80,9 +80,13 @@ def test_publish_then_price_change_creates_version_two_and_keeps_version_one(
     assert (v1.status, v2.status, v2.number) == ("superseded", "active", 2)
     assert phases(v1) == [(0, 0, 9900), (24, 0, 7999), (24, 6, 8999)]
     assert phases(v2) == [(24, 0, 7499), (24, 6, 8499)]
-    assert list(
-        AuditEvent.objects.order_by("id").values_list("action", flat=True)
-    ) == ["offer.create", "offer.publish", "offer.new_version", "offer.update", "offer.publish"]
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True)) == [
+        "offer.create",
+        "offer.publish",
+        "offer.new_version",
+        "offer.update",
+        "offer.publish",
+    ]
 
 
 def test_update_without_changes_keeps_the_active_version(actor: Actor) -> None:
@@ -117,9 +121,7 @@ def test_publishing_an_incomplete_offer_is_refused_and_changes_nothing(actor: Ac
     before = counts()
     with pytest.raises(InvalidInput) as exc:
         services.offer_publish(version=draft, actor=actor)
-    assert errors_of(exc) == [
-        ("contract_terms", "add at least one contract term with its prices")
-    ]
+    assert errors_of(exc) == [("contract_terms", "add at least one contract term with its prices")]
     draft.refresh_from_db()
     assert draft.status == "draft"
     assert counts() == before
