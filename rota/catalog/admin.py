@@ -289,6 +289,10 @@ class OfferVersionAdmin(ModelAdmin):
     log_change = log_addition  # type: ignore[assignment]
     log_deletion = log_addition  # type: ignore[assignment]
 
+    def construct_change_message(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """Return nothing: the formsets are saved by the service, not by the admin."""
+        return []
+
     # Lifecycle actions: GET shows what will happen, POST does it.
     def _lifecycle(
         self, request: HttpRequest, object_id: Any, *, verb: str, explain: str, run: Any

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from rota.accounts.api_auth import actor_of, scoped
 from rota.catalog import selectors, services
@@ -64,13 +65,13 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilter]) -> dict[str, 
 
 
 @router.post("/offers", response={201: OfferOut, **ERRORS}, auth=WRITE)
-def create_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, dict[str, Any]]:
+def create_offer(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any]]:
     """Create an offer as a draft (version 1)."""
     data = payload.to_data(installation_get().default_tax_rate)
     version = services.offer_create(
         code=payload.code, segment=payload.segment, data=data, actor=actor_of(request)
     )
-    return 201, _offer(selectors.offer_version_get(version.offer.code, version.number))
+    return Status(201, _offer(selectors.offer_version_get(version.offer.code, version.number)))
 
 
 @router.get("/offers/{code}", response={200: OfferOut, **ERRORS}, auth=READ)
@@ -132,12 +133,12 @@ def list_addons(request: HttpRequest, filters: Query[AddOnFilter]) -> dict[str, 
 
 
 @router.post("/addons", response={201: AddOnOut, **ERRORS}, auth=WRITE)
-def create_addon(request: HttpRequest, payload: AddOnIn) -> tuple[int, dict[str, Any]]:
+def create_addon(request: HttpRequest, payload: AddOnIn) -> Status[dict[str, Any]]:
     """Create an add-on."""
     addon = services.addon_create(
         code=payload.code, values=payload.values(), actor=actor_of(request)
     )
-    return 201, AddOnOut.build(addon, installation_get().currency)
+    return Status(201, AddOnOut.build(addon, installation_get().currency))
 
 
 @router.get("/addons/{code}", response={200: AddOnOut, **ERRORS}, auth=READ)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from rota.billing.pricing import Phase, schedule_errors
 from rota.catalog.models import AddOn, Feature, OfferVersion, PricePhase, Segment
-from rota.catalog.services import Term, VersionData, version_errors
+from rota.catalog.services import Term, VersionData, offer_code_errors, version_errors
 from rota.core.errors import FieldError
 from rota.core.money import format_amount, parse_amount, to_decimal
 
@@ -109,6 +109,8 @@ class OfferVersionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if not self.instance.pk and "code" in cleaned:
+            add_field_errors(self, offer_code_errors(cleaned["code"]))
         if not self.errors and self.segment_value:
             errors = version_errors(self.version_data(()), segment=self.segment_value)
             add_field_errors(self, errors)
@@ -153,17 +155,6 @@ class PricePhaseFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        seen: set[tuple[int, int]] = set()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or data.get("term_months") is None:
-                continue
-            key = (data["term_months"], data["from_month"])
-            if key in seen:
-                raise ValidationError(
-                    f"The {key[0]}-month term has two prices from month {key[1]}."
-                )
-            seen.add(key)
         for term in self.terms():
             for message in schedule_errors(term.phases):
                 raise ValidationError(f"{term.months}-month term: {message}.")

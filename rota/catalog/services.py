@@ -223,17 +223,26 @@ def _write_version(version: OfferVersion, data: VersionData) -> None:
     version.addons.set(AddOn.objects.filter(code__in=data.addons))
 
 
+def _code_errors(code: str, model: type[Offer] | type[AddOn], what: str) -> list[FieldError]:
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
+        return [
+            FieldError("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-ultra)")
+        ]
+    if model.objects.filter(code=code).exists():
+        return [FieldError("code", f"an {what} with code {code!r} already exists")]
+    return []
+
+
+def offer_code_errors(code: str) -> list[FieldError]:
+    """Return what is wrong with a new offer's code."""
+    return _code_errors(code, Offer, "offer")
+
+
 @transaction.atomic
 def offer_create(*, code: str, segment: str, data: VersionData, actor: Actor) -> OfferVersion:
     """Create an offer with its first version as a draft."""
-    errors = []
     code = code.strip()
-    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
-        errors.append(
-            FieldError("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-ultra)")
-        )
-    elif Offer.objects.filter(code=code).exists():
-        errors.append(FieldError("code", f"an offer with code {code!r} already exists"))
+    errors = offer_code_errors(code)
     if segment not in Segment.values:
         errors.append(FieldError("segment", f"must be one of {', '.join(Segment.values)}"))
     else:
@@ -433,11 +442,7 @@ def _addon_errors_for(values: dict[str, Any]) -> list[FieldError]:
 def addon_create(*, code: str, values: dict[str, Any], actor: Actor) -> AddOn:
     """Create an add-on."""
     code = code.strip()
-    errors = _addon_errors_for(values)
-    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
-        errors.insert(0, FieldError("code", "must be 1-40 letters, digits, '-' or '_'"))
-    elif AddOn.objects.filter(code=code).exists():
-        errors.insert(0, FieldError("code", f"an add-on with code {code!r} already exists"))
+    errors = _code_errors(code, AddOn, "add-on") + _addon_errors_for(values)
     if errors:
         raise InvalidInput(detail="The add-on cannot be created.", errors=errors)
     addon = AddOn.objects.create(code=code, **{k: values[k] for k in ADDON_FIELDS if k in values})
