@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 ADMINISTRATOR = "administrator"
 SALES = "sales"
 FINANCE = "finance"
@@ -48,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_roles(apps) -> None:  # type: ignore[no-untyped-def]
+def sync_roles(apps: Any) -> None:
     """Create the role groups and give each exactly its permissions (for data migrations)."""
     from django.contrib.auth.management import create_permissions
 

@@ -60,8 +60,8 @@ class PricePhaseInline(TabularInline):
             obj is None or obj.is_editable
         )
 
-    has_add_permission = has_change_permission  # type: ignore[assignment]
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("catalog.view_offerversion")
@@ -286,8 +286,8 @@ class OfferVersionAdmin(ModelAdmin):
     def log_addition(self, *args: Any, **kwargs: Any) -> None:
         """Skip Django's admin log: the audit trail records every change."""
 
-    log_change = log_addition  # type: ignore[assignment]
-    log_deletion = log_addition  # type: ignore[assignment]
+    log_change = log_addition
+    log_deletion = log_addition
 
     def construct_change_message(self, *args: Any, **kwargs: Any) -> list[Any]:
         """Return nothing: the formsets are saved by the service, not by the admin."""
@@ -412,5 +412,5 @@ class AddOnAdmin(ModelAdmin):
     def log_addition(self, *args: Any, **kwargs: Any) -> None:
         """Skip Django's admin log: the audit trail records every change."""
 
-    log_change = log_addition  # type: ignore[assignment]
-    log_deletion = log_addition  # type: ignore[assignment]
+    log_change = log_addition
+    log_deletion = log_addition

@@ -14,7 +14,10 @@ from rota.catalog.services import Term, VersionData, offer_code_errors, version_
 from rota.core.errors import FieldError
 from rota.core.money import format_amount, parse_amount, to_decimal
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+def money_field(**kwargs: Any) -> forms.DecimalField:
+    """Return a form field for a non-negative amount with two decimals."""
+    return forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), **kwargs)
 
 
 def add_field_errors(form: forms.BaseForm, errors: list[FieldError]) -> None:
@@ -37,8 +40,8 @@ class OfferVersionForm(forms.ModelForm):
     features = forms.MultipleChoiceField(
         choices=Feature.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    early_termination_amount = forms.DecimalField(
-        label="Early-termination fee", required=False, initial=Decimal("0.00"), **MONEY
+    early_termination_amount = money_field(
+        label="Early-termination fee", required=False, initial=Decimal("0.00")
     )
     addons = forms.ModelMultipleChoiceField(
         queryset=AddOn.objects.filter(is_active=True),
@@ -120,7 +123,7 @@ class OfferVersionForm(forms.ModelForm):
 class PricePhaseForm(forms.ModelForm):
     """One row of a price schedule: term, first month, monthly price."""
 
-    monthly_price = forms.DecimalField(**MONEY)
+    monthly_price = money_field()
 
     class Meta:
         model = PricePhase
@@ -163,7 +166,7 @@ class PricePhaseFormSet(forms.BaseInlineFormSet):
 class AddOnForm(forms.ModelForm):
     """An add-on with its monthly price as a decimal."""
 
-    monthly_price = forms.DecimalField(**MONEY)
+    monthly_price = money_field()
 
     class Meta:
         model = AddOn

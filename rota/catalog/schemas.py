@@ -29,7 +29,7 @@ class TermSchema(Schema):
 
 class EarlyTerminationSchema(Schema):
     rule: EarlyTerminationRule = EarlyTerminationRule.NONE
-    amount: str = Field("0.00", description="Fixed fee, or fee per remaining started month")
+    amount: str = Field(default="0.00", description="Fixed fee, or fee per remaining started month")
 
 
 class OfferOut(Schema):

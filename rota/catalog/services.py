@@ -225,9 +225,7 @@ def _write_version(version: OfferVersion, data: VersionData) -> None:
 
 def _code_errors(code: str, model: type[Offer] | type[AddOn], what: str) -> list[FieldError]:
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
-        return [
-            FieldError("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-ultra)")
-        ]
+        return [FieldError("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-pro)")]
     if model.objects.filter(code=code).exists():
         return [FieldError("code", f"an {what} with code {code!r} already exists")]
     return []

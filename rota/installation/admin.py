@@ -48,5 +48,5 @@ class InstallationAdmin(ModelAdmin):
             actor=Actor.for_user(request.user),
         )
 
-    def log_change(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def log_change(self, *args: Any, **kwargs: Any) -> None:
         """Skip Django's admin log: the audit trail records every change."""

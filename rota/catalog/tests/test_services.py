@@ -203,7 +203,7 @@ def test_field_rules(actor: Actor) -> None:
     with pytest.raises(InvalidInput) as exc:
         services.offer_create(code="bad code!", segment="shop", data=bad, actor=actor)
     assert errors_of(exc) == [
-        ("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-ultra)"),
+        ("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-pro)"),
         ("segment", "must be one of household, business"),
     ]
     with pytest.raises(InvalidInput) as exc:

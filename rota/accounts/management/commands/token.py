@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -47,11 +48,11 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(secret)
             elif options["action"] == "revoke":
-                token = ApiToken.objects.filter(name=options["name"]).first()
-                if token is None:
+                found = ApiToken.objects.filter(name=options["name"]).first()
+                if found is None:
                     raise CommandError(f"There is no token named {options['name']!r}.")
-                token_revoke(token=token, actor=actor)
-                self.stdout.write(f"Token {token.name!r} revoked.")
+                token_revoke(token=found, actor=actor)
+                self.stdout.write(f"Token {found.name!r} revoked.")
             else:
                 self._list()
         except DomainError as exc:
@@ -69,4 +70,6 @@ class Command(BaseCommand):
                 f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "-",
                 "active" if token.is_active else "revoked",
             )
-        Console(file=self.stdout).print(table)
+        console = Console(file=io.StringIO(), width=120)
+        console.print(table)
+        self.stdout.write(console.file.getvalue())  # type: ignore[attr-defined]
