@@ -14,10 +14,10 @@ from rota.core.models import IdempotentRequest
 
 pytestmark = pytest.mark.django_db
 
-TV = {"code": "tv", "name": "IPTV", "monthly_price": "29.90", "segments": ["household"]}
+TV: dict[str, Any] = {"code": "tv", "name": "IPTV", "monthly_price": "29.90", "segments": ["household"]}
 
 
-def create(api: Client, body: dict[str, object], key: str | None = "k-1") -> Any:
+def create(api: Client, body: dict[str, Any], key: str | None = "k-1") -> Any:
     headers = {"Idempotency-Key": key} if key else {}
     return api.post(
         "/api/v1/addons", json.dumps(body), content_type="application/json", headers=headers
