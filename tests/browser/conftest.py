@@ -70,6 +70,6 @@ def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         try:
             tab.screenshot(path=str(folder / f"{name}.png"), full_page=True)
             (folder / f"{name}.html").write_text(tab.content(), encoding="utf-8")
-        except Exception as exc:  # noqa: BLE001 - a screenshot must never hide the failure
+        except Exception as exc:
             print(f"screenshot failed: {exc}")
     context.close()
