@@ -16,11 +16,13 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from rota.accounts.models import ApiToken
 from rota.accounts.scopes import SCOPES
 from rota.accounts.services import token_create, token_revoke
 from rota.audit.actors import Actor
+from rota.audit.admin import AuditHistoryMixin
 from rota.core.errors import DomainError
 
 admin.site.unregister(User)
@@ -46,7 +48,7 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 
 class ApiTokenForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SCOPES], widget=forms.CheckboxSelectMultiple
+        choices=[(s, s) for s in SCOPES], widget=UnfoldAdminCheckboxSelectMultipleWidget
     )
 
     class Meta:
@@ -55,7 +57,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ModelAdmin):
+class ApiTokenAdmin(AuditHistoryMixin, ModelAdmin):
     form = ApiTokenForm
     list_display = ["name", "prefix", "scope_list", "created_at", "last_used_at", "state"]
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]

@@ -16,9 +16,10 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
+from rota.audit.admin import AuditHistoryMixin
 from rota.catalog import selectors, services
 from rota.catalog.forms import AddOnForm, OfferVersionForm, PricePhaseForm, PricePhaseFormSet
-from rota.catalog.models import AddOn, OfferVersion, PricePhase, VersionStatus
+from rota.catalog.models import AddOn, Feature, OfferVersion, PricePhase, VersionStatus
 from rota.core.errors import DomainError
 from rota.core.money import format_amount
 from rota.installation.selectors import money_formatter
@@ -68,7 +69,7 @@ class PricePhaseInline(TabularInline):
 
 
 @admin.register(OfferVersion)
-class OfferVersionAdmin(ModelAdmin):
+class OfferVersionAdmin(AuditHistoryMixin, ModelAdmin):
     form = OfferVersionForm
     inlines = [PricePhaseInline]
     list_display = [
@@ -225,7 +226,8 @@ class OfferVersionAdmin(ModelAdmin):
 
     @display(description="features")
     def feature_list(self, obj: OfferVersion) -> str:
-        return ", ".join(obj.features) or "-"
+        labels = dict(Feature.choices)
+        return ", ".join(str(labels.get(f, f)) for f in obj.features) or "-"
 
     @display(description="prices")
     def prices(self, obj: OfferVersion) -> str:
@@ -381,7 +383,7 @@ class OfferVersionAdmin(ModelAdmin):
 
 
 @admin.register(AddOn)
-class AddOnAdmin(ModelAdmin):
+class AddOnAdmin(AuditHistoryMixin, ModelAdmin):
     list_display = ["code", "name", "price", "for_household", "for_business", "is_active"]
     list_filter = ["is_active", "for_household", "for_business"]
     search_fields = ["code", "name"]

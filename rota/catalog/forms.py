@@ -7,17 +7,30 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from rota.billing.pricing import Phase, schedule_errors
 from rota.catalog.models import AddOn, Feature, OfferVersion, PricePhase, Segment
 from rota.catalog.services import Term, VersionData, offer_code_errors, version_errors
 from rota.core.errors import FieldError
 from rota.core.money import format_amount, parse_amount, to_decimal
+from rota.installation.selectors import installation_get
 
 
 def money_field(**kwargs: Any) -> forms.DecimalField:
     """Return a form field for a non-negative amount with two decimals."""
-    return forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), **kwargs)
+    return forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        widget=UnfoldAdminDecimalFieldWidget,
+        **kwargs,
+    )
 
 
 def add_field_errors(form: forms.BaseForm, errors: list[FieldError]) -> None:
@@ -34,11 +47,15 @@ class OfferVersionForm(forms.ModelForm):
     """The offer editor: an offer's descriptive fields, tax, fee rule and add-ons."""
 
     code = forms.SlugField(
-        max_length=40, help_text="Stable identifier used by the API and the website"
+        max_length=40,
+        help_text="Stable identifier used by the API and the website",
+        widget=UnfoldAdminTextInputWidget,
     )
-    segment = forms.ChoiceField(choices=Segment.choices)
+    segment = forms.ChoiceField(choices=Segment.choices, widget=UnfoldAdminSelectWidget)
     features = forms.MultipleChoiceField(
-        choices=Feature.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=Feature.choices,
+        required=False,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
     )
     early_termination_amount = money_field(
         label="Early-termination fee", required=False, initial=Decimal("0.00")
@@ -46,7 +63,7 @@ class OfferVersionForm(forms.ModelForm):
     addons = forms.ModelMultipleChoiceField(
         queryset=AddOn.objects.filter(is_active=True),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
         label="Allowed add-ons",
     )
 
@@ -70,6 +87,8 @@ class OfferVersionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.initial.setdefault("tax_rate", installation_get().default_tax_rate)
         if self.instance.pk:
             for name in ("code", "segment"):
                 if name in self.fields:

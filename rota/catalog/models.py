@@ -118,17 +118,25 @@ class OfferVersion(models.Model):
     )
     name = models.CharField(max_length=120)
     technology = models.CharField(max_length=16, choices=Technology.choices)
-    download_mbps = models.PositiveIntegerField()
-    upload_mbps = models.PositiveIntegerField()
+    download_mbps = models.PositiveIntegerField("download speed (Mb/s)")
+    upload_mbps = models.PositiveIntegerField("upload speed (Mb/s)")
     symmetric = models.BooleanField(default=False)
     data_cap_gb = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Monthly data allowance in GB; empty means unlimited"
+        "data cap (GB)",
+        null=True,
+        blank=True,
+        help_text="Monthly data allowance in GB; empty means unlimited",
     )
     tagline = models.CharField("slogan", max_length=200, blank=True)
     description = models.TextField(blank=True)
     features = models.JSONField(default=list, blank=True)
     prices_include_tax = models.BooleanField(default=True)
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.2300"))
+    tax_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.2300"),
+        help_text="0.23 means 23%; new offers start with the installation's default rate",
+    )
     early_termination_rule = models.CharField(
         max_length=24, choices=EarlyTerminationRule.choices, default=EarlyTerminationRule.NONE
     )

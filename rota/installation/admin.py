@@ -11,6 +11,7 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin
 
 from rota.audit.actors import Actor
+from rota.audit.admin import AuditHistoryMixin
 from rota.installation.models import Installation
 from rota.installation.services import FIELDS, installation_errors, installation_update
 
@@ -29,7 +30,7 @@ class InstallationForm(forms.ModelForm):
 
 
 @admin.register(Installation)
-class InstallationAdmin(ModelAdmin):
+class InstallationAdmin(AuditHistoryMixin, ModelAdmin):
     form = InstallationForm
     fields = list(FIELDS)
 

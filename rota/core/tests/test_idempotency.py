@@ -14,7 +14,12 @@ from rota.core.models import IdempotentRequest
 
 pytestmark = pytest.mark.django_db
 
-TV: dict[str, Any] = {"code": "tv", "name": "IPTV", "monthly_price": "29.90", "segments": ["household"]}
+TV: dict[str, Any] = {
+    "code": "tv",
+    "name": "IPTV",
+    "monthly_price": "29.90",
+    "segments": ["household"],
+}
 
 
 def create(api: Client, body: dict[str, Any], key: str | None = "k-1") -> Any:
