@@ -16,7 +16,13 @@ from unfold.widgets import (
 
 from rota.billing.pricing import Phase, schedule_errors
 from rota.catalog.models import AddOn, Feature, OfferVersion, PricePhase, Segment
-from rota.catalog.services import Term, VersionData, offer_code_errors, version_errors
+from rota.catalog.services import (
+    SCALAR_FIELDS,
+    Term,
+    VersionData,
+    offer_code_errors,
+    version_errors,
+)
 from rota.core.errors import FieldError
 from rota.core.money import format_amount, parse_amount, to_decimal
 from rota.installation.selectors import installation_get
@@ -69,21 +75,7 @@ class OfferVersionForm(forms.ModelForm):
 
     class Meta:
         model = OfferVersion
-        fields = [
-            "name",
-            "technology",
-            "download_mbps",
-            "upload_mbps",
-            "symmetric",
-            "data_cap_gb",
-            "tagline",
-            "description",
-            "features",
-            "prices_include_tax",
-            "tax_rate",
-            "early_termination_rule",
-            "addons",
-        ]
+        fields = [*SCALAR_FIELDS, "features", "addons"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

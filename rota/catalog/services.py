@@ -33,6 +33,22 @@ from rota.core.money import format_amount
 MAX_TERM_MONTHS = 120
 
 
+# The version fields that are stored exactly as VersionData holds them.
+SCALAR_FIELDS = (
+    "name",
+    "technology",
+    "download_mbps",
+    "upload_mbps",
+    "symmetric",
+    "data_cap_gb",
+    "tagline",
+    "description",
+    "prices_include_tax",
+    "tax_rate",
+    "early_termination_rule",
+)
+
+
 @dataclass(frozen=True)
 class Term:
     """A contract term and its price schedule."""
@@ -70,18 +86,8 @@ class VersionData:
                 Phase(phase.from_month, phase.monthly_price_minor)
             )
         return cls(
-            name=version.name,
-            technology=version.technology,
-            download_mbps=version.download_mbps,
-            upload_mbps=version.upload_mbps,
-            symmetric=version.symmetric,
-            data_cap_gb=version.data_cap_gb,
-            tagline=version.tagline,
-            description=version.description,
+            **{name: getattr(version, name) for name in SCALAR_FIELDS},
             features=tuple(version.features),
-            prices_include_tax=version.prices_include_tax,
-            tax_rate=version.tax_rate,
-            early_termination_rule=version.early_termination_rule,
             early_termination_amount_minor=version.early_termination_amount_minor,
             addons=tuple(version.addons.order_by("code").values_list("code", flat=True)),
             terms=tuple(Term(m, tuple(p)) for m, p in sorted(terms.items())),
@@ -191,20 +197,7 @@ def _check(data: VersionData, *, segment: str) -> None:
 
 def _write_version(version: OfferVersion, data: VersionData) -> None:
     """Store data on a draft version, replacing its phases and add-ons."""
-    for name in (
-        "name",
-        "technology",
-        "download_mbps",
-        "upload_mbps",
-        "symmetric",
-        "data_cap_gb",
-        "tagline",
-        "description",
-        "prices_include_tax",
-        "tax_rate",
-        "early_termination_rule",
-        "early_termination_amount_minor",
-    ):
+    for name in (*SCALAR_FIELDS, "early_termination_amount_minor"):
         setattr(version, name, getattr(data, name))
     version.name = data.name.strip()
     version.features = list(data.features)
