@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "rota.audit",
     "rota.accounts",
     "rota.catalog",
+    "rota.customers",
+    "rota.subscriptions",
     "rota.demo",
 ]
 

@@ -26,6 +26,20 @@ CATALOG_WRITE = [
     "catalog.add_addon",
     "catalog.change_addon",
 ]
+CUSTOMERS_READ = [
+    "customers.view_customer",
+    "subscriptions.view_subscription",
+    "subscriptions.view_plan",
+    "subscriptions.view_planphase",
+    "subscriptions.view_suspension",
+    "subscriptions.view_subscriptionaddon",
+]
+CUSTOMERS_WRITE = [
+    "customers.add_customer",
+    "customers.change_customer",
+    "subscriptions.add_subscription",
+    "subscriptions.change_subscription",
+]
 ADMINISTRATION = [
     "installation.change_installation",
     "accounts.view_apitoken",
@@ -41,12 +55,12 @@ AUDIT_READ = ["audit.view_auditevent", "accounts.view_apitoken", "auth.view_user
 
 # Each later capability adds its permissions here and a data migration that re-syncs them.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    ADMINISTRATOR: CATALOG_READ + CATALOG_WRITE + ADMINISTRATION,
-    SALES: CATALOG_READ,
-    FINANCE: CATALOG_READ,
-    SUPPORT: CATALOG_READ,
-    PLANNER: CATALOG_READ,
-    AUDITOR: CATALOG_READ + AUDIT_READ,
+    ADMINISTRATOR: CATALOG_READ + CATALOG_WRITE + CUSTOMERS_READ + CUSTOMERS_WRITE + ADMINISTRATION,
+    SALES: CATALOG_READ + CUSTOMERS_READ + CUSTOMERS_WRITE,
+    FINANCE: CATALOG_READ + CUSTOMERS_READ,
+    SUPPORT: CATALOG_READ + CUSTOMERS_READ,
+    PLANNER: CATALOG_READ + CUSTOMERS_READ,
+    AUDITOR: CATALOG_READ + CUSTOMERS_READ + AUDIT_READ,
 }
 
 
@@ -60,12 +74,16 @@ def sync_roles(apps: Any) -> None:
         app_config.models_module = None
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
+    # A migration may run before a later app's tables exist: its permissions are skipped
+    # here and granted by that app's own role migration.
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
         wanted = []
         for name in names:
             app_label, codename = name.split(".")
-            wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
         group.permissions.set(wanted)

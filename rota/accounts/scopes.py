@@ -6,6 +6,8 @@ from __future__ import annotations
 SCOPES: dict[str, str] = {
     "catalog:read": "catalog.view_offerversion",
     "catalog:write": "catalog.change_offerversion",
+    "customers:read": "customers.view_customer",
+    "customers:write": "customers.change_customer",
 }
 
 

@@ -166,3 +166,27 @@ def commitment_end(contract_start: date, term_months: int) -> date | None:
     if term_months == 0:
         return None
     return add_months(contract_start, term_months) - timedelta(days=1)
+
+
+def early_termination_fee(
+    *,
+    rule: str,
+    amount_minor: int,
+    contract_start: date,
+    term_months: int,
+    last_day: date,
+) -> int:
+    """Return the fee for ending service after `last_day` (inclusive) inside the commitment.
+
+    Rules: "none"; "fixed" (amount once); "per_remaining_month" (amount for every contract
+    month of the commitment that is not complete on `last_day`, the current one included).
+    """
+    end = commitment_end(contract_start, term_months)
+    if rule == "none" or end is None or last_day >= end:
+        return 0
+    if rule == "fixed":
+        return amount_minor
+    if rule == "per_remaining_month":
+        next_day = max(last_day + timedelta(days=1), contract_start)
+        return amount_minor * (term_months - month_index(contract_start, next_day))
+    raise ValueError(f"unknown early-termination rule {rule!r}")

@@ -70,7 +70,8 @@ def test_token_create_refuses_unknown_scopes_and_duplicates() -> None:
     with pytest.raises(CommandError) as exc:
         run("token", "create", "--name", "x", "--scope", "everything")
     assert str(exc.value) == (
-        "scopes: unknown scope(s): everything; known: catalog:read, catalog:write"
+        "scopes: unknown scope(s): everything; known: "
+        "catalog:read, catalog:write, customers:read, customers:write"
     )
     run("token", "create", "--name", "x", "--scope", "catalog:read")
     with pytest.raises(CommandError) as exc:

@@ -14,6 +14,7 @@ from rota.billing.pricing import (
     LineTax,
     Phase,
     commitment_end,
+    early_termination_fee,
     line_tax,
     month_index,
     price_on,
@@ -486,3 +487,44 @@ def test_months_of_a_contract_add_up_to_the_service_days(
         for s in split_month(month, service, phases, start)
     )
     assert charged == sum(r.days for r in service)
+
+
+@pytest.mark.parametrize(
+    ("rule", "last_day", "expected"),
+    [
+        ("none", date(2026, 4, 19), 0),
+        ("fixed", date(2026, 4, 19), 30000),
+        # 19 Apr is in contract month 3 (15 Apr - 14 May): months 3..23 remain, 21 of them.
+        ("per_remaining_month", date(2026, 4, 19), 21 * 30000),
+        # The last day of month 2 (14 Apr): months 3..23 remain.
+        ("per_remaining_month", date(2026, 4, 14), 21 * 30000),
+        ("per_remaining_month", date(2026, 4, 15), 21 * 30000),
+        # Ending on the commitment's last day or later costs nothing.
+        ("per_remaining_month", date(2028, 1, 14), 0),
+        ("fixed", date(2028, 1, 14), 0),
+        # Cancelled before the first day: the whole commitment remains.
+        ("per_remaining_month", date(2026, 1, 14), 24 * 30000),
+    ],
+)
+def test_early_termination_fee(rule: str, last_day: date, expected: int) -> None:
+    fee = early_termination_fee(
+        rule=rule,
+        amount_minor=30000,
+        contract_start=date(2026, 1, 15),
+        term_months=24,
+        last_day=last_day,
+    )
+    assert fee == expected
+
+
+def test_no_commitment_no_fee() -> None:
+    assert (
+        early_termination_fee(
+            rule="fixed",
+            amount_minor=100,
+            contract_start=date(2026, 1, 1),
+            term_months=0,
+            last_day=date(2026, 1, 5),
+        )
+        == 0
+    )
