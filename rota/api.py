@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from rota.catalog.api import router as catalog_router
 from rota.core.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
 from rota.core.problems import problem_response
+from rota.customers.api import router as customers_router
+from rota.subscriptions.api import router as subscriptions_router
 
 api = NinjaAPI(
     title="Rota API",
@@ -21,6 +23,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", catalog_router)
+api.add_router("/", customers_router)
+api.add_router("/", subscriptions_router)
 
 
 @api.exception_handler(DomainError)

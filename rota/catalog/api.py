@@ -21,19 +21,12 @@ from rota.catalog.schemas import (
     OfferOut,
     OfferPatch,
 )
-from rota.core.problems import ProblemSchema
+from rota.core.problems import ERRORS, page
 from rota.installation.selectors import installation_get
 
 router = Router(tags=["catalog"])
 READ = scoped("catalog:read")
 WRITE = scoped("catalog:write")
-ERRORS: dict[int, Any] = {
-    401: ProblemSchema,
-    403: ProblemSchema,
-    404: ProblemSchema,
-    409: ProblemSchema,
-    422: ProblemSchema,
-}
 
 
 class OfferFilter(Schema):
@@ -42,11 +35,6 @@ class OfferFilter(Schema):
     technology: Technology | None = None
     limit: int = 100
     offset: int = 0
-
-
-def _page(limit: int, offset: int) -> slice:
-    limit = max(1, min(limit, 500))
-    return slice(max(offset, 0), max(offset, 0) + limit)
 
 
 def _offer(version: Any) -> dict[str, Any]:
@@ -60,8 +48,8 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilter]) -> dict[str, 
         status=filters.status, segment=filters.segment, technology=filters.technology
     )
     currency = installation_get().currency
-    page = versions[_page(filters.limit, filters.offset)]
-    return {"items": [OfferOut.build(v, currency) for v in page], "count": versions.count()}
+    rows = versions[page(filters.limit, filters.offset)]
+    return {"items": [OfferOut.build(v, currency) for v in rows], "count": versions.count()}
 
 
 @router.post("/offers", response={201: OfferOut, **ERRORS}, auth=WRITE)
@@ -128,8 +116,8 @@ def list_addons(request: HttpRequest, filters: Query[AddOnFilter]) -> dict[str, 
     """List add-ons by code."""
     addons = selectors.addon_list(active=filters.is_active)
     currency = installation_get().currency
-    page = addons[_page(filters.limit, filters.offset)]
-    return {"items": [AddOnOut.build(a, currency) for a in page], "count": addons.count()}
+    rows = addons[page(filters.limit, filters.offset)]
+    return {"items": [AddOnOut.build(a, currency) for a in rows], "count": addons.count()}
 
 
 @router.post("/addons", response={201: AddOnOut, **ERRORS}, auth=WRITE)

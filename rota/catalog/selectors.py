@@ -9,7 +9,7 @@ from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from rota.billing.pricing import Phase
 from rota.catalog.models import AddOn, Offer, OfferVersion, PricePhase, VersionStatus
-from rota.core.errors import NotFound
+from rota.core.errors import InvalidInput, NotFound
 
 
 def _with_details(queryset: QuerySet[OfferVersion]) -> QuerySet[OfferVersion]:
@@ -142,3 +142,16 @@ def price_list(money: Callable[[int], str]) -> list[PriceListRow]:
         )
         for version in active_versions()
     ]
+
+
+def offer_active_version(code: str) -> OfferVersion:
+    """Return the version of an offer on sale now, or raise NotFound."""
+    version = (
+        OfferVersion.objects.select_related("offer")
+        .filter(offer__code=code, status=VersionStatus.ACTIVE)
+        .first()
+    )
+    if version is None:
+        offer_get(code)
+        raise InvalidInput.single("offer", f"{code} is not on sale (no active version)")
+    return version

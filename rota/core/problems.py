@@ -42,3 +42,19 @@ class ProblemSchema(Schema):
     detail: str
     instance: str | None = None
     errors: list[ProblemField] = []
+
+
+# The error responses every endpoint may give, for the OpenAPI spec.
+ERRORS: dict[int, type[ProblemSchema]] = {
+    401: ProblemSchema,
+    403: ProblemSchema,
+    404: ProblemSchema,
+    409: ProblemSchema,
+    422: ProblemSchema,
+}
+
+
+def page(limit: int, offset: int, most: int = 500) -> slice:
+    """Return the slice of a list page: `limit` clamped to 1..most, `offset` at least 0."""
+    start = max(offset, 0)
+    return slice(start, start + max(1, min(limit, most)))

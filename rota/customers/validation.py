@@ -34,11 +34,11 @@ _TERYT_VOIVODESHIPS = frozenset(f"{n:02d}" for n in range(2, 33, 2))
 _TERYT_TYPES = frozenset("1234589")
 # IBGE state (UF) codes; the first digit is the region (1 North ... 5 Centre-West).
 _IBGE_STATES = frozenset(
-    ("11", "12", "13", "14", "15", "16", "17")
-    + ("21", "22", "23", "24", "25", "26", "27", "28", "29")
-    + ("31", "32", "33", "35")
-    + ("41", "42", "43")
-    + ("50", "51", "52", "53")
+    {"11", "12", "13", "14", "15", "16", "17"}
+    | {"21", "22", "23", "24", "25", "26", "27", "28", "29"}
+    | {"31", "32", "33", "35"}
+    | {"41", "42", "43"}
+    | {"50", "51", "52", "53"}
 )
 # Real municipalities whose IBGE codes break the check digit rule, listed in the NF-e manual:
 # the first six digits (unique per municipality) and the seventh digit actually assigned.

@@ -83,7 +83,7 @@ def subscription_list(
             technology=Subquery(current.values("offer_version__technology")[:1])
         ).filter(technology=technology)
     if state:
-        queryset = queryset.filter(state=state)
+        queryset = queryset.filter(state=state)  # type: ignore[misc]
     if municipality_code:
         queryset = queryset.filter(municipality_code=municipality_code)
     if cancel_reason:
@@ -100,14 +100,6 @@ def subscription_get(pk: int, day: date) -> Subscription:
     )
     if found is None:
         raise NotFound(detail=f"There is no subscription {pk}.")
-    return found
-
-
-def customer_get(pk: int) -> Customer:
-    """Return one customer or raise NotFound."""
-    found = Customer.objects.filter(pk=pk).first()
-    if found is None:
-        raise NotFound(detail=f"There is no customer {pk}.")
     return found
 
 
@@ -148,27 +140,3 @@ def timeline(customer: Customer) -> QuerySet[AuditEvent]:
         Q(object_type="customers.customer", object_id=str(customer.pk))
         | Q(object_type="subscriptions.subscription", object_id__in=subscription_ids)
     ).order_by("-at", "-id")
-
-
-def search_customers(query: str) -> QuerySet[Customer]:
-    """Find customers by name, email, phone, tax id or address."""
-    queryset = Customer.objects.order_by("id")
-    text = query.strip()
-    if not text:
-        return queryset
-    digits = "".join(ch for ch in text if ch.isdigit())
-    condition = (
-        Q(last_name__icontains=text)
-        | Q(first_name__icontains=text)
-        | Q(company_name__icontains=text)
-        | Q(email__icontains=text)
-        | Q(street__icontains=text)
-        | Q(city__icontains=text)
-        | Q(postal_code__icontains=text)
-    )
-    if len(digits) >= 4:
-        condition |= Q(phone__contains=digits) | Q(tax_id__contains=digits)
-    parts = text.split()
-    if len(parts) == 2:
-        condition |= Q(first_name__iexact=parts[0], last_name__iexact=parts[1])
-    return queryset.filter(condition)
