@@ -7,7 +7,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from rota.catalog.api import router as catalog_router
-from rota.core.errors import DomainError, FieldError, InvalidInput, NotFound, Unauthorized
+from rota.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from rota.core.problems import problem_response
 from rota.customers.api import router as customers_router
 from rota.subscriptions.api import router as subscriptions_router
@@ -68,6 +76,24 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem_response(NotFound(detail=str(exc) or "Not found."), request.path)
 
 
+HTTP_ERRORS: dict[int, type[DomainError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: InvalidInput,
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem_response(DomainError(detail=str(exc)), request.path, status=exc.status_code)
+    error_class = HTTP_ERRORS.get(exc.status_code)
+    if error_class is None:
+        return problem_response(DomainError(detail=str(exc)), request.path, status=exc.status_code)
+    return problem_response(error_class(detail=str(exc)), request.path)
+
+
+def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer a path under /api/ that no endpoint serves with problem+json, not HTML."""
+    error = NotFound(detail=f"There is no API endpoint at {request.path}.")
+    return problem_response(error, request.path)

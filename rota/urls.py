@@ -1,13 +1,14 @@
 """URL map: the back office (admin) at /admin/, the API at /api/v1/."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from rota.api import api
+from rota.api import api, unknown_endpoint
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
 ]

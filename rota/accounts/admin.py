@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,7 +21,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from rota.accounts.models import ApiToken
 from rota.accounts.scopes import SCOPES
-from rota.accounts.services import token_create, token_revoke
+from rota.accounts.services import staff_user_record, token_create, token_revoke
 from rota.audit.actors import Actor
 from rota.audit.admin import AuditHistoryMixin
 from rota.core.errors import DomainError
@@ -39,6 +40,27 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     @display(description="roles")
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all()) or "-"
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        staff_user_record(
+            user=form.instance,
+            created=not change,
+            changed=list(form.changed_data),
+            actor=Actor.for_user(request.user),
+        )
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            with transaction.atomic():
+                staff_user_record(
+                    user=User.objects.get(pk=id),
+                    created=False,
+                    changed=["password"],
+                    actor=Actor.for_user(request.user),
+                )
+        return response
 
 
 @admin.register(Group)

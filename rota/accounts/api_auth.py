@@ -39,6 +39,14 @@ class StaffSessionAuth(SessionAuth):
         super().__init__(csrf=True)
         self.scope = scope
 
+    def __call__(self, request: HttpRequest) -> Any:
+        # Only a logged-in user gets the CSRF check; anyone else is simply not authenticated,
+        # so a client without credentials gets 401, not a CSRF 403.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:

@@ -34,6 +34,8 @@ def token_create(
     errors = []
     if not name:
         errors.append(FieldError("name", "must not be empty"))
+    elif len(name) > 100:
+        errors.append(FieldError("name", "must be at most 100 characters"))
     if not scopes:
         errors.append(FieldError("scopes", "give at least one scope"))
     unknown = unknown_scopes(scopes)
@@ -82,15 +84,32 @@ def token_touch(*, token: ApiToken) -> None:
 
 
 @transaction.atomic
-def admin_ensure(*, username: str, password: str | None, actor: Actor) -> str | None:
-    """Create the first administrator if there is none; return the password to show once."""
+def admin_ensure(*, username: str, password: str | None, actor: Actor) -> tuple[bool, str | None]:
+    """Create the first administrator if there is none.
+
+    Return whether one was created and the generated password to show once (None when the
+    password was given).
+    """
     user_model = get_user_model()
     if user_model.objects.filter(is_superuser=True).exists():
-        return None
+        return False, None
     shown = password or secrets.token_urlsafe(12)
     user: AbstractBaseUser = user_model.objects.create_superuser(
         username=username, email="", password=shown
     )
     user.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))  # type: ignore[attr-defined]
     audit_record(actor=actor, action="user.create", obj=user, changes={"role": roles.ADMINISTRATOR})
-    return None if password else shown
+    return True, None if password else shown
+
+
+def staff_user_record(
+    *, user: AbstractBaseUser, created: bool, changed: list[str], actor: Actor
+) -> None:
+    """Record a change made to a staff account in the back office (inside its transaction)."""
+    roles_now = sorted(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    changes: dict[str, object] = {"fields": sorted(f for f in changed if "password" not in f)}
+    if any("password" in f for f in changed):
+        changes["password"] = "changed"
+    changes["roles"] = roles_now
+    action = "user.create" if created else "user.update"
+    audit_record(actor=actor, action=action, obj=user, changes=changes)

@@ -37,8 +37,14 @@ class OfferFilter(Schema):
     offset: int = 0
 
 
+def _offers(versions: list[Any]) -> list[dict[str, Any]]:
+    currency = installation_get().currency
+    drafts = selectors.draft_numbers([v.offer_id for v in versions])
+    return [OfferOut.build(v, currency, drafts) for v in versions]
+
+
 def _offer(version: Any) -> dict[str, Any]:
-    return OfferOut.build(version, installation_get().currency)
+    return _offers([version])[0]
 
 
 @router.get("/offers", response={200: OfferList, **ERRORS}, auth=READ)
@@ -47,9 +53,8 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilter]) -> dict[str, 
     versions = selectors.offer_current_versions(
         status=filters.status, segment=filters.segment, technology=filters.technology
     )
-    currency = installation_get().currency
     rows = versions[page(filters.limit, filters.offset)]
-    return {"items": [OfferOut.build(v, currency) for v in rows], "count": versions.count()}
+    return {"items": _offers(list(rows)), "count": versions.count()}
 
 
 @router.post("/offers", response={201: OfferOut, **ERRORS}, auth=WRITE)
@@ -80,8 +85,7 @@ def update_offer(request: HttpRequest, code: str, payload: OfferPatch) -> dict[s
 def list_offer_versions(request: HttpRequest, code: str) -> dict[str, Any]:
     """List every version of an offer, newest first."""
     versions = list(selectors.offer_versions(code))
-    currency = installation_get().currency
-    return {"items": [OfferOut.build(v, currency) for v in versions], "count": len(versions)}
+    return {"items": _offers(versions), "count": len(versions)}
 
 
 @router.get("/offers/{code}/versions/{number}", response={200: OfferOut, **ERRORS}, auth=READ)
@@ -93,7 +97,7 @@ def get_offer_version(request: HttpRequest, code: str, number: int) -> dict[str,
 @router.post("/offers/{code}/publish", response={200: OfferOut, **ERRORS}, auth=WRITE)
 def publish_offer(request: HttpRequest, code: str) -> dict[str, Any]:
     """Publish the offer's draft; the version sold until now is superseded."""
-    draft = selectors.offer_version_get(code)
+    draft = selectors.offer_version_get(code, newest=True)
     version = services.offer_publish(version=draft, actor=actor_of(request))
     return _offer(selectors.offer_version_get(code, version.number))
 
@@ -115,8 +119,8 @@ class AddOnFilter(Schema):
 def list_addons(request: HttpRequest, filters: Query[AddOnFilter]) -> dict[str, Any]:
     """List add-ons by code."""
     addons = selectors.addon_list(active=filters.is_active)
-    currency = installation_get().currency
     rows = addons[page(filters.limit, filters.offset)]
+    currency = installation_get().currency
     return {"items": [AddOnOut.build(a, currency) for a in rows], "count": addons.count()}
 
 

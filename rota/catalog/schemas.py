@@ -52,11 +52,14 @@ class OfferOut(Schema):
     early_termination: EarlyTerminationSchema
     status: str
     version: int
+    draft_version: int | None = Field(
+        description="Number of the unpublished draft being prepared, if any"
+    )
     published_at: datetime | None
     ended_at: datetime | None
 
     @staticmethod
-    def build(version: OfferVersion, currency: str) -> dict[str, Any]:
+    def build(version: OfferVersion, currency: str, drafts: dict[int, int]) -> dict[str, Any]:
         """Return the representation of a version (phases and add-ons prefetched)."""
         return {
             "code": version.offer.code,
@@ -93,6 +96,7 @@ class OfferOut(Schema):
             },
             "status": version.status,
             "version": version.number,
+            "draft_version": drafts.get(version.offer_id),
             "published_at": version.published_at,
             "ended_at": version.ended_at,
         }
@@ -263,7 +267,8 @@ class AddOnList(Schema):
 class _AddOnFields(Schema):
     def values(self) -> dict[str, Any]:
         """Return the given fields as service values, parsing money and segments."""
-        given = self.model_dump(exclude_unset=True)
+        # A new add-on takes the declared defaults; a patch only what was sent.
+        given = self.model_dump(exclude_unset=isinstance(self, AddOnPatch))
         values: dict[str, Any] = {}
         errors: list[FieldError] = []
         for key, value in given.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 
 from rota.billing.pricing import Phase
 from rota.catalog.models import AddOn, Offer, OfferVersion, PricePhase, VersionStatus
@@ -19,24 +19,30 @@ def _with_details(queryset: QuerySet[OfferVersion]) -> QuerySet[OfferVersion]:
     )
 
 
+def _current_first() -> tuple[Case, str]:
+    """Order an offer's versions so the one on sale comes first, then the newest."""
+    on_sale = Case(When(status=VersionStatus.ACTIVE, then=Value(0)), default=Value(1))
+    return on_sale, "-number"
+
+
 def offer_current_versions(
     *, status: str | None = None, segment: str | None = None, technology: str | None = None
 ) -> QuerySet[OfferVersion]:
-    """Return each offer's newest version (its draft if it has one), filtered."""
-    newest = (
-        OfferVersion.objects.filter(offer=OuterRef("offer"))
-        .values("offer")
-        .annotate(n=Max("number"))
-        .values("n")
-    )
-    queryset = OfferVersion.objects.filter(number=Subquery(newest))
+    """Return each offer's current version: the one on sale, or else the newest.
+
+    With `status`, return the versions in that status instead (a draft being prepared
+    does not hide the version on sale from `status=active`).
+    """
     if status:
-        queryset = queryset.filter(status=status)
+        queryset = OfferVersion.objects.filter(status=status)
+    else:
+        current = OfferVersion.objects.filter(offer=OuterRef("offer")).order_by(*_current_first())
+        queryset = OfferVersion.objects.filter(pk=Subquery(current.values("pk")[:1]))
     if segment:
         queryset = queryset.filter(offer__segment=segment)
     if technology:
         queryset = queryset.filter(technology=technology)
-    return _with_details(queryset).order_by("offer__segment", "offer__code")
+    return _with_details(queryset).order_by("offer__segment", "offer__code", "-number")
 
 
 def offer_get(code: str) -> Offer:
@@ -47,18 +53,27 @@ def offer_get(code: str) -> Offer:
     return offer
 
 
-def offer_version_get(code: str, number: int | None = None) -> OfferVersion:
-    """Return one version of an offer (the newest when no number is given)."""
+def offer_version_get(
+    code: str, number: int | None = None, *, newest: bool = False
+) -> OfferVersion:
+    """Return one version of an offer: by number, the newest, or else the current one."""
     queryset = _with_details(OfferVersion.objects.filter(offer__code=code))
-    version = (
-        queryset.filter(number=number).first()
-        if number is not None
-        else queryset.order_by("-number").first()
-    )
+    if number is not None:
+        version = queryset.filter(number=number).first()
+    elif newest:
+        version = queryset.order_by("-number").first()
+    else:
+        version = queryset.order_by(*_current_first()).first()
     if version is None:
         what = f"version {number} of offer {code!r}" if number else f"offer {code!r}"
         raise NotFound(detail=f"There is no {what}.")
     return version
+
+
+def draft_numbers(offer_ids: list[int]) -> dict[int, int]:
+    """Return `{offer id: number of its draft}` for the offers that have one."""
+    drafts = OfferVersion.objects.filter(offer_id__in=offer_ids, status=VersionStatus.DRAFT)
+    return dict(drafts.values_list("offer_id", "number"))
 
 
 def offer_versions(code: str) -> QuerySet[OfferVersion]:

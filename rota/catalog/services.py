@@ -6,6 +6,7 @@ marks the previous one superseded, so what existing customers signed stays on re
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,10 @@ from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.money import format_amount
 
 MAX_TERM_MONTHS = 120
+MAX_MBPS = 100_000
+MAX_DATA_CAP_GB = 1_000_000
+MAX_FROM_MONTH = 600
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 # The version fields that are stored exactly as VersionData holds them.
@@ -136,18 +141,18 @@ def version_errors(data: VersionData, *, segment: str) -> list[FieldError]:
     if data.technology not in Technology.values:
         add("technology", f"must be one of {', '.join(Technology.values)}")
     for name in ("download_mbps", "upload_mbps"):
-        if getattr(data, name) <= 0:
-            add(name, "must be a positive number of Mb/s")
+        if not 0 < getattr(data, name) <= MAX_MBPS:
+            add(name, f"must be a number of Mb/s between 1 and {MAX_MBPS}")
     if data.symmetric and data.download_mbps != data.upload_mbps:
         add("upload_mbps", "must equal download_mbps for a symmetric offer")
-    if data.data_cap_gb is not None and data.data_cap_gb <= 0:
-        add("data_cap_gb", "must be positive, or empty for unlimited")
+    if data.data_cap_gb is not None and not 0 < data.data_cap_gb <= MAX_DATA_CAP_GB:
+        add("data_cap_gb", f"must be 1 to {MAX_DATA_CAP_GB} GB, or empty for unlimited")
     unknown_features = [f for f in data.features if f not in Feature.values]
     if unknown_features:
         add("features", f"unknown feature(s): {', '.join(unknown_features)}")
     if not (Decimal(0) <= data.tax_rate < Decimal(1)):
         add("tax_rate", "must be at least 0 and below 1 (0.23 means 23%)")
-    elif data.tax_rate.as_tuple().exponent < -4:  # type: ignore[operator]
+    elif data.tax_rate.normalize().as_tuple().exponent < -4:  # type: ignore[operator]
         add("tax_rate", "must have at most 4 decimal places")
     if data.early_termination_rule not in EarlyTerminationRule.values:
         add("early_termination_rule", f"must be one of {', '.join(EarlyTerminationRule.values)}")
@@ -167,6 +172,8 @@ def version_errors(data: VersionData, *, segment: str) -> list[FieldError]:
         seen.add(term.months)
         for message in schedule_errors(term.phases):
             add(f"{where}.phases", message)
+        if any(p.from_month > MAX_FROM_MONTH for p in term.phases):
+            add(f"{where}.phases", f"from_month must be at most {MAX_FROM_MONTH}")
     return errors
 
 
@@ -217,7 +224,7 @@ def _write_version(version: OfferVersion, data: VersionData) -> None:
 
 
 def _code_errors(code: str, model: type[Offer] | type[AddOn], what: str) -> list[FieldError]:
-    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
+    if not CODE_PATTERN.match(code):
         return [FieldError("code", "must be 1-40 letters, digits, '-' or '_' (e.g. 4business-pro)")]
     if model.objects.filter(code=code).exists():
         return [FieldError("code", f"an {what} with code {code!r} already exists")]
@@ -429,6 +436,14 @@ def _addon_errors_for(values: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
+def _addon_audit(values: dict[str, Any]) -> dict[str, Any]:
+    """Show the price as a decimal string, as the rest of the audit trail does."""
+    shown = dict(values)
+    if "monthly_price_minor" in shown:
+        shown["monthly_price"] = format_amount(shown.pop("monthly_price_minor"))
+    return shown
+
+
 @transaction.atomic
 def addon_create(*, code: str, values: dict[str, Any], actor: Actor) -> AddOn:
     """Create an add-on."""
@@ -437,7 +452,7 @@ def addon_create(*, code: str, values: dict[str, Any], actor: Actor) -> AddOn:
     if errors:
         raise InvalidInput(detail="The add-on cannot be created.", errors=errors)
     addon = AddOn.objects.create(code=code, **{k: values[k] for k in ADDON_FIELDS if k in values})
-    audit_record(actor=actor, action="addon.create", obj=addon, changes=values)
+    audit_record(actor=actor, action="addon.create", obj=addon, changes=_addon_audit(values))
     return addon
 
 
@@ -454,5 +469,10 @@ def addon_update(*, addon: AddOn, changes: dict[str, Any], actor: Actor) -> AddO
     for key, value in after.items():
         setattr(addon, key, value)
     addon.save()
-    audit_record(actor=actor, action="addon.update", obj=addon, changes=diff(before, after))
+    audit_record(
+        actor=actor,
+        action="addon.update",
+        obj=addon,
+        changes=diff(_addon_audit(before), _addon_audit(after)),
+    )
     return addon

@@ -125,3 +125,41 @@ def test_tokens_in_the_back_office(
     admin.post(revoke_url)
     assert not ApiToken.objects.get(pk=token.pk).is_active
     assert login(sales_user).get("/admin/accounts/apitoken/").status_code == 403
+
+
+def test_ensure_admin_says_when_the_environment_password_is_not_applied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ROTA_ADMIN_PASSWORD", "first-password-123")
+    run("ensure_admin")
+    monkeypatch.setenv("ROTA_ADMIN_PASSWORD", "second-password-456")
+    out, _ = run("ensure_admin", "--username", "anna")
+    assert out.strip() == "An administrator already exists. ROTA_ADMIN_PASSWORD was not applied."
+    assert not User.objects.filter(username="anna").exists()
+    assert User.objects.get(username="admin").check_password("first-password-123")
+
+
+def test_token_names_are_limited_to_100_characters() -> None:
+    with pytest.raises(CommandError) as exc:
+        run("token", "create", "--name", "x" * 101, "--scope", "catalog:read")
+    assert str(exc.value) == "name: must be at most 100 characters"
+    assert ApiToken.objects.count() == 0
+
+
+def test_staff_user_changes_are_audited(admin_user: User, login: Callable[[User], Client]) -> None:
+    admin = login(admin_user)
+    response = admin.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "anna.kowalska",
+            "password1": "Rota-staff-pass-2026",
+            "password2": "Rota-staff-pass-2026",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    anna = User.objects.get(username="anna.kowalska")
+    event = AuditEvent.objects.get(action="user.create", object_id=str(anna.pk))
+    assert event.actor_label == "administrator"
+    assert event.changes["password"] == "changed"
+    assert "Rota-staff-pass-2026" not in str(event.changes)

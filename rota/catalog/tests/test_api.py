@@ -49,6 +49,7 @@ FOUR_BUSINESS = {
     "early_termination": {"rule": "none", "amount": "0.00"},
     "status": "active",
     "version": 1,
+    "draft_version": None,
     "ended_at": None,
 }
 
@@ -382,3 +383,68 @@ def test_openapi_describes_the_catalog(client: Client) -> None:
     assert {"/api/v1/offers", "/api/v1/offers/{code}", "/api/v1/offers/{code}/publish"} <= set(
         spec["paths"]
     )
+
+
+def test_a_draft_in_progress_does_not_hide_the_version_on_sale(
+    api: Client, admin_user: User, demo_catalog: None
+) -> None:
+    from rota.audit.actors import Actor
+    from rota.catalog.services import offer_new_draft
+
+    offer_new_draft(offer=Offer.objects.get(code="speedster"), actor=Actor.for_user(admin_user))
+    active = api.get("/api/v1/offers?status=active").json()
+    assert "speedster" in [o["code"] for o in active["items"]]
+    current = api.get("/api/v1/offers/speedster").json()
+    assert (current["version"], current["status"], current["draft_version"]) == (1, "active", 2)
+    drafts = api.get("/api/v1/offers?status=draft").json()
+    assert [(o["code"], o["version"]) for o in drafts["items"]] == [("speedster", 2)]
+    published = post(api, "/api/v1/offers/speedster/publish").json()
+    assert (published["version"], published["status"], published["draft_version"]) == (
+        2,
+        "active",
+        None,
+    )
+
+
+def test_out_of_range_numbers_are_422_not_500(api: Client, demo_catalog: None) -> None:
+    before = state()
+    huge = patch(api, "/api/v1/offers/gameon", {"download_mbps": 99999999999999999999})
+    assert huge.status_code == 422
+    assert huge.json()["errors"] == [
+        {"field": "download_mbps", "message": "must be a number of Mb/s between 1 and 100000"}
+    ]
+    month = patch(
+        api,
+        "/api/v1/offers/gameon",
+        {"contract_terms": [{"months": 0, "phases": [
+            {"from_month": 0, "monthly_price": "70"}, {"from_month": 40000, "monthly_price": "1"}
+        ]}]},
+    )  # fmt: skip
+    assert month.json()["errors"] == [
+        {"field": "contract_terms[0].phases", "message": "from_month must be at most 600"}
+    ]
+    assert state() == before
+
+
+def test_writes_without_credentials_are_401_not_csrf_403(demo_catalog: None) -> None:
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/offers", "{}", content_type="application/json"
+    )
+    assert response.status_code == 401
+
+
+def test_unknown_api_paths_are_problem_json(api: Client) -> None:
+    response = api.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "There is no API endpoint at /api/v1/nothing-here."
+
+
+def test_new_addon_is_sold_to_both_segments_by_default(api: Client) -> None:
+    created = post(api, "/api/v1/addons", {"code": "tv", "name": "IPTV", "monthly_price": "9"})
+    assert (created.status_code, created.json()["segments"]) == (201, ["household", "business"])
+
+
+def test_non_ascii_codes_are_refused(api: Client, demo_catalog: None) -> None:
+    response = post(api, "/api/v1/offers", {**NEW_OFFER, "code": "światłowód-1"})
+    assert response.json()["errors"][0]["field"] == "code"

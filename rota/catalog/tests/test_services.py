@@ -211,7 +211,7 @@ def test_field_rules(actor: Actor) -> None:
     assert errors_of(exc) == [
         ("name", "must not be empty"),
         ("upload_mbps", "must equal download_mbps for a symmetric offer"),
-        ("data_cap_gb", "must be positive, or empty for unlimited"),
+        ("data_cap_gb", "must be 1 to 1000000 GB, or empty for unlimited"),
         ("features", "unknown feature(s): warp"),
         ("tax_rate", "must be at least 0 and below 1 (0.23 means 23%)"),
         ("early_termination_amount", "must be positive for this early-termination rule"),
@@ -297,7 +297,7 @@ def test_addon_create_update_and_refusals(actor: Actor) -> None:
     addon.refresh_from_db()
     assert (addon.monthly_price_minor, addon.segments) == (1900, ["business"])
     event = AuditEvent.objects.filter(action="addon.update").get()
-    assert event.changes == {"monthly_price_minor": [1500, 1900], "for_household": [True, False]}
+    assert event.changes == {"monthly_price": ["15.00", "19.00"], "for_household": [True, False]}
 
     with pytest.raises(InvalidInput) as exc:
         services.addon_update(

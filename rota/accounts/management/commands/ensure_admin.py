@@ -23,15 +23,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         username = options["username"]
         given = os.environ.get("ROTA_ADMIN_PASSWORD") or None
-        shown = admin_ensure(username=username, password=given, actor=Actor.system("setup"))
-        if shown:
+        created, shown = admin_ensure(
+            username=username, password=given, actor=Actor.system("setup")
+        )
+        if not created:
+            note = " ROTA_ADMIN_PASSWORD was not applied." if given else ""
+            self.stdout.write(f"An administrator already exists.{note}")
+        elif shown:
             self.stdout.write(
                 self.style.WARNING(
                     f"Administrator created: user {username!r}, password {shown!r} "
                     "(shown only this once; change it after logging in)."
                 )
             )
-        elif given:
-            self.stdout.write(f"Administrator ready: user {username!r}, password from env.")
         else:
-            self.stdout.write("An administrator already exists.")
+            self.stdout.write(
+                f"Administrator created: user {username!r}, password from ROTA_ADMIN_PASSWORD."
+            )

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from rota.accounts.models import IdempotentRequest
 from rota.catalog.models import AddOn
-from rota.core.models import IdempotentRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,13 @@ def test_overlong_key_is_refused(api: Client) -> None:
     response = create(api, TV, key="x" * 201)
     assert response.status_code == 422
     assert AddOn.objects.count() == 0
+
+
+def test_a_revoked_token_cannot_replay(api: Client) -> None:
+    from rota.accounts.models import ApiToken
+    from rota.accounts.services import token_revoke
+    from rota.audit.actors import Actor
+
+    create(api, TV)
+    token_revoke(token=ApiToken.objects.get(), actor=Actor.system("test"))
+    assert create(api, TV).status_code == 401

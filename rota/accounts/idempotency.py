@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from rota.accounts.models import IdempotentRequest
+from rota.accounts.selectors import token_for_secret
 from rota.core.errors import Conflict, InvalidInput
-from rota.core.models import IdempotentRequest
 from rota.core.problems import problem_response
 
 HEADER = "Idempotency-Key"
@@ -27,6 +28,15 @@ KEEP_FOR = timedelta(hours=24)
 
 def _digest(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
+
+
+def _authenticated(request: HttpRequest) -> bool:
+    """Tell whether the credentials that own a stored response are still valid."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return token_for_secret(header.removeprefix("Bearer ").strip()) is not None
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
 
 
 def _owner(request: HttpRequest) -> str | None:
@@ -48,7 +58,9 @@ class IdempotencyMiddleware:
             or owner is None
             or request.method not in WRITES
             or not request.path.startswith("/api/")
+            or not _authenticated(request)
         ):
+            # Without valid credentials the request runs normally and is refused (401).
             return self.get_response(request)
         if not 1 <= len(key) <= 200:
             error = InvalidInput.single(HEADER, "must be 1 to 200 characters")
