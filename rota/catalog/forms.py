@@ -23,7 +23,7 @@ from rota.catalog.services import (
     offer_code_errors,
     version_errors,
 )
-from rota.core.errors import FieldError
+from rota.core.forms import add_field_errors
 from rota.core.money import format_amount, parse_amount, to_decimal
 from rota.installation.selectors import installation_get
 
@@ -37,16 +37,6 @@ def money_field(**kwargs: Any) -> forms.DecimalField:
         widget=UnfoldAdminDecimalFieldWidget,
         **kwargs,
     )
-
-
-def add_field_errors(form: forms.BaseForm, errors: list[FieldError]) -> None:
-    """Attach service errors to the form fields they name (or to the form itself)."""
-    for error in errors:
-        name = error.field.split("[")[0].split(".")[0]
-        if name in form.fields:
-            form.add_error(name, error.message)
-        else:
-            form.add_error(None, f"{error.field}: {error.message}")
 
 
 class OfferVersionForm(forms.ModelForm):

@@ -39,6 +39,29 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": "Customers",
+            "items": [
+                {
+                    "title": "Customers",
+                    "icon": "group",
+                    "link": reverse_lazy("admin:customers_customer_changelist"),
+                    "permission": _perm("customers.view_customer"),
+                },
+                {
+                    "title": "Subscriptions",
+                    "icon": "router",
+                    "link": reverse_lazy("admin:subscriptions_subscription_changelist"),
+                    "permission": _perm("subscriptions.view_subscription"),
+                },
+                {
+                    "title": "Cancellations",
+                    "icon": "person_remove",
+                    "link": reverse_lazy("admin:subscriptions_cancellation_changelist"),
+                    "permission": _perm("subscriptions.view_subscription"),
+                },
+            ],
+        },
+        {
             "title": "Administration",
             "items": [
                 {

@@ -203,3 +203,11 @@ class SubscriptionAddOn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription} + {self.addon.code}"
+
+
+class Cancellation(Subscription):
+    """Cancelled subscriptions, listed with their reasons (a view of Subscription)."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-end_date", "-id"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -18,7 +20,8 @@ from django.db.models import (
 )
 
 from rota.audit.models import AuditEvent
-from rota.billing.pricing import commitment_end
+from rota.billing.pricing import Phase, commitment_end
+from rota.catalog.selectors import describe_schedule
 from rota.core.errors import NotFound
 from rota.customers.models import Customer
 from rota.subscriptions.models import Plan, Subscription, Suspension
@@ -140,3 +143,144 @@ def timeline(customer: Customer) -> QuerySet[AuditEvent]:
         Q(object_type="customers.customer", object_id=str(customer.pk))
         | Q(object_type="subscriptions.subscription", object_id__in=subscription_ids)
     ).order_by("-at", "-id")
+
+
+STATE_LABELS = dict(State.choices)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A plan as the customer page lists it."""
+
+    valid_from: date
+    valid_until: date | None
+    offer: str
+    version: int
+    term_months: int
+    contract_start: date
+    commitment_end: date | None
+    schedule: str
+
+
+@dataclass(frozen=True)
+class SubscriptionStory:
+    """One subscription on the customer page."""
+
+    subscription: Subscription
+    state_label: str
+    plans: list[PlanRow]
+    addons: list[str]
+    suspensions: list[str]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a customer's timeline."""
+
+    at: Any
+    who: str
+    title: str
+    details: str
+    backdated: bool
+
+
+@dataclass(frozen=True)
+class CustomerStory:
+    """Everything the customer page shows below the customer's details."""
+
+    subscriptions: list[SubscriptionStory]
+    timeline: list[TimelineEntry]
+
+
+def _schedule_text(phases: list[tuple[int, int]], money: Callable[[int], str]) -> str:
+    return describe_schedule([Phase(m, p) for m, p in phases], money)
+
+
+def _entry_title(event: AuditEvent, numbers: dict[str, str]) -> tuple[str, str]:
+    """Return a readable title and details for an audit event."""
+    c = event.changes
+    subject = numbers.get(event.object_id, event.object_repr)
+    titles: dict[str, Callable[[], tuple[str, str]]] = {
+        "customer.create": lambda: ("Customer created", ""),
+        "customer.update": lambda: ("Details changed", ", ".join(sorted(c))),
+        "subscription.sell": lambda: (
+            f"{subject} sold: {c.get('offer')} v{c.get('version')}, "
+            f"{c.get('term_months')} months, from {c.get('effective')}",
+            "; ".join(f"from month {m}: {p}" for m, p in c.get("schedule", [])),
+        ),
+        "subscription.cancel": lambda: (
+            f"{subject} cancelled ({c.get('reason')}), last day {c.get('last_day')}",
+            f"requested {c.get('requested_on')}; early-termination fee "
+            f"{c.get('early_termination_fee')}" + (f"; {event.note}" if event.note else ""),
+        ),
+        "subscription.suspend": lambda: (
+            f"{subject} suspended from {c.get('from')} to {c.get('to') or 'resume'}",
+            c.get("reason", ""),
+        ),
+        "subscription.resume": lambda: (f"{subject} resumed on {c.get('effective')}", ""),
+        "subscription.change_offer": lambda: (
+            f"{subject} changed offer {' → '.join(c.get('offer', []))} from {c.get('effective')}",
+            "new contract" if c.get("new_contract") else "contract kept",
+        ),
+        "subscription.attach_addon": lambda: (
+            f"{subject}: {c.get('addon')} added from {c.get('effective')}",
+            f"{c.get('monthly_price')} a month",
+        ),
+        "subscription.detach_addon": lambda: (
+            f"{subject}: {c.get('addon')} removed after {c.get('last_day')}",
+            "",
+        ),
+    }
+    make = titles.get(event.action)
+    return make() if make else (event.action, "")
+
+
+def customer_story(customer: Customer, day: date, money: Callable[[int], str]) -> CustomerStory:
+    """Return a customer's subscriptions (state on `day`) and timeline, newest first."""
+    subscriptions = list(
+        with_state(customer.subscriptions.select_related("offer"), day).order_by("-start_date")
+    )
+    stories = []
+    for subscription in subscriptions:
+        plans = [
+            PlanRow(
+                valid_from=view.plan.valid_from,
+                valid_until=view.valid_until,
+                offer=view.plan.offer_version.offer.code,
+                version=view.plan.offer_version.number,
+                term_months=view.plan.term_months,
+                contract_start=view.plan.contract_start,
+                commitment_end=view.commitment_end,
+                schedule=_schedule_text(view.phases, money),
+            )
+            for view in plans_of(subscription)
+        ]
+        addons = [
+            f"{a.addon.name} {money(a.monthly_price_minor)} from {a.start_date}"
+            + (f" to {a.end_date}" if a.end_date else "")
+            for a in subscription.addons.select_related("addon").order_by("start_date")
+        ]
+        suspensions = [
+            f"{s.start_date} – {s.end_date or 'until resumed'}"
+            for s in subscription.suspensions.order_by("start_date")
+        ]
+        state = getattr(subscription, "state", "")
+        stories.append(
+            SubscriptionStory(
+                subscription, STATE_LABELS.get(state, state), plans, addons, suspensions
+            )
+        )
+    numbers = {str(s.pk): s.number for s in subscriptions}
+    entries = []
+    for event in timeline(customer)[:200]:
+        title, details = _entry_title(event, numbers)
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                who=event.actor_label,
+                title=title,
+                details=details,
+                backdated=bool(event.changes.get("backdated")),
+            )
+        )
+    return CustomerStory(stories, entries)

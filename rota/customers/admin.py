@@ -1,0 +1,98 @@
+"""Customers in the back office: search, edit, and the page that tells the whole story."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
+
+from rota.audit.actors import Actor
+from rota.audit.admin import AuditHistoryMixin
+from rota.customers.forms import CustomerForm
+from rota.customers.models import Customer
+from rota.customers.selectors import search_customers
+from rota.customers.services import customer_create, customer_update
+from rota.customers.validation import format_tax_id
+from rota.installation.selectors import money_formatter
+from rota.subscriptions.selectors import customer_story
+
+
+@admin.register(Customer)
+class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
+    form = CustomerForm
+    list_display = ["id", "name", "kind", "segment", "city", "phone", "email", "tax_id_shown"]
+    list_display_links = ["id", "name"]
+    list_filter = ["segment", "kind", "marketing_consent"]
+    search_fields = ["last_name"]
+    search_help_text = "Name, email, phone, tax id or address"
+    actions = None
+    list_per_page = 50
+    change_form_template = "customers/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["kind", ("first_name", "last_name"), "company_name", "segment"]}),
+        ("Contact", {"fields": ["email", "phone", "marketing_consent"]}),
+        ("Identity", {"fields": ["tax_id", "regon"]}),
+        (
+            "Billing address",
+            {"fields": [("street", "building", "apartment"), ("postal_code", "city")]},
+        ),
+        ("Notes", {"fields": ["tags", "notes"]}),
+    ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(pk__in=search_customers(search_term).values("pk")), False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @display(description="name", ordering="last_name")
+    def name(self, obj: Customer) -> str:
+        return obj.display_name
+
+    @display(description="tax id")
+    def tax_id_shown(self, obj: Customer) -> str:
+        return format_tax_id(obj.tax_id, country=obj.country, kind=obj.kind)
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        data = form.customer_data()
+        actor = Actor.for_user(request.user)
+        if change:
+            values = asdict(data)
+            values.pop("kind")
+            saved = customer_update(customer=obj, changes=values, actor=actor)
+        else:
+            saved = customer_create(data=data, actor=actor)
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Customers have no related objects saved through this form."""
+
+    def log_addition(self, *args: Any, **kwargs: Any) -> None:
+        """Skip Django's admin log: the audit trail records every change."""
+
+    log_change = log_addition
+    log_deletion = log_addition
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        customer = Customer.objects.filter(pk=object_id).first()
+        context = dict(extra_context or {})
+        if customer is not None:
+            context["story"] = customer_story(customer, timezone.localdate(), money_formatter())
+            context["can_sell"] = request.user.has_perm("subscriptions.add_subscription")
+        return super().change_view(request, object_id, form_url, context)
