@@ -263,7 +263,11 @@ def subscription_cancel(
         )
     if reason == CancelReason.OTHER and not note.strip():
         errors.append(FieldError("note", "say why when the reason is 'other'"))
-    later_plan = subscription.plans.filter(valid_from__gt=last_day).first()
+    later_plan = (
+        subscription.plans.filter(valid_from__gt=last_day)
+        .exclude(valid_from=subscription.start_date)
+        .first()
+    )
     if later_plan is not None:
         errors.append(
             FieldError(
@@ -417,7 +421,7 @@ def subscription_change_offer(
         errors.append(
             FieldError("on", f"must be after {current.valid_from}, the current plan's start")
         )
-    if subscription.plans.filter(valid_from__gt=on).exists():
+    elif subscription.plans.filter(valid_from__gt=on).exists():
         errors.append(FieldError("on", "another offer change is already planned after this date"))
     if subscription.end_date is not None and on > subscription.end_date:
         errors.append(FieldError("on", f"service ends on {subscription.end_date}"))
