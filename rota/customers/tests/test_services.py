@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_company_defaults_to_business(actor: Actor) -> None:
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_naming_the_field(
-    actor: Actor, change: dict[str, str], expected: list[tuple[str, str]]
+    actor: Actor, change: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
     with pytest.raises(InvalidInput) as exc:
         customer_create(data=replace(ANNA, **change), actor=actor)
