@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from rota.core.forms import add_field_errors
 from rota.customers.models import Customer
@@ -34,7 +35,11 @@ FIELDS = [
 class CustomerForm(forms.ModelForm):
     """A person or a company; identity numbers are checked for the installation's country."""
 
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, fibre-2025")
+    tags = forms.CharField(
+        required=False,
+        help_text="Comma-separated, e.g. vip, fibre-2025",
+        widget=UnfoldAdminTextInputWidget,
+    )
 
     class Meta:
         model = Customer
@@ -42,11 +47,15 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["segment"].required = False
-        self.fields["segment"].help_text = "Empty: household for a person, business for a company"
+        if "segment" in self.fields:  # absent on the read-only view
+            self.fields["segment"].required = False
+            self.fields[
+                "segment"
+            ].help_text = "Empty: household for a person, business for a company"
         if self.instance.pk:
             self.initial["tags"] = ", ".join(self.instance.tags)
-            self.fields["kind"].disabled = True
+            if "kind" in self.fields:
+                self.fields["kind"].disabled = True
 
     def customer_data(self) -> CustomerData:
         """Return the form's values as service input."""

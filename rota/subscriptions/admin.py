@@ -224,9 +224,16 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     ) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = {"customer": request.GET.get("customer"), "start_date": timezone.localdate()}
+        customer_id = request.POST.get("customer") or request.GET.get("customer") or ""
+        customer = Customer.objects.filter(
+            pk=int(customer_id) if customer_id.isdigit() else 0
+        ).first()
+        initial: dict[str, Any] = {"customer": customer_id, "start_date": timezone.localdate()}
+        if customer is not None:
+            # The service address is usually the billing address: offer it as a start.
+            for name in ("street", "building", "apartment", "postal_code", "city"):
+                initial[name] = getattr(customer, name)
         form = SellForm(request.POST or None, initial=initial)
-        customer = Customer.objects.filter(pk=form["customer"].value() or 0).first()
         if customer is None:
             messages.error(request, "Open a customer and use 'Sell a subscription' there.")
             return HttpResponseRedirect(reverse("admin:customers_customer_changelist"))

@@ -30,12 +30,22 @@ def _text(label: str, *, required: bool = True, max_length: int = 200) -> forms.
 
 
 def _active_versions() -> Any:
-    return OfferVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("offer")
+    return (
+        OfferVersion.objects.filter(status=VersionStatus.ACTIVE)
+        .select_related("offer")
+        .prefetch_related("phases")
+        .order_by("offer__segment", "offer__code")
+    )
 
 
 class VersionChoiceField(forms.ModelChoiceField):
+    """An offer on sale, labelled with its segment and the terms it is sold with."""
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.offer.code}, {obj.offer.get_segment_display().lower()})"
+        terms = sorted({p.term_months for p in obj.phases.all()})
+        sold = "/".join(str(t) for t in terms)
+        segment = obj.offer.get_segment_display().lower()
+        return f"{obj.name} ({obj.offer.code}, {segment}; terms {sold} months)"
 
 
 class SellForm(forms.Form):

@@ -1,18 +1,93 @@
-"""`rota demo`: load the demo ISP (its catalog of six offers and their add-ons)."""
+"""`rota demo`: load the demo ISP: its catalog, then a history of customers on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rota.audit.actors import Actor
+from rota.demo.history import demo_history_load
 from rota.demo.services import demo_catalog_load
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--today must be a date such as 2026-11-21, not {text!r}") from None
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise CommandError("counts must not be negative")
+    return value
+
+
 class Command(BaseCommand):
-    help = "Load the demo ISP's catalog. Safe to run again: existing codes are left alone."
+    help = (
+        "Load the demo ISP's catalog (existing codes are left alone), then generate a "
+        "deterministic history of customers on it unless the database already has customers."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--customers",
+            type=_count,
+            default=3000,
+            help="customers to generate (default 3000; 0 loads only the catalog)",
+        )
+        parser.add_argument(
+            "--months", type=_count, default=24, help="months of history (default 24)"
+        )
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--today",
+            type=_day,
+            default=None,
+            help="the day the history ends, YYYY-MM-DD (default today)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        addons, offers = demo_catalog_load(actor=Actor.system("demo"))
+        actor = Actor.system("demo")
+        addons, offers = demo_catalog_load(actor=actor)
         self.stdout.write(f"Demo catalog: {offers} offers and {addons} add-ons created.")
+        customers = options["customers"]
+        if not customers:
+            return
+        with self._progress(customers) as advance:
+            summary = demo_history_load(
+                customers=customers,
+                months=options["months"],
+                seed=options["seed"],
+                today=options["today"] or timezone.localdate(),
+                actor=actor,
+                progress=advance,
+            )
+        if summary is None:
+            self.stdout.write("Demo history: the database already has customers; none generated.")
+        else:
+            self.stdout.write(summary.line())
+
+    @contextmanager
+    def _progress(self, total: int) -> Iterator[Callable[[int], None] | None]:
+        """Show a progress bar on a terminal; elsewhere stay quiet."""
+        if not self.stdout.isatty():
+            yield None
+            return
+        columns = (
+            TextColumn("Demo history"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("customers"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("history", total=total)
+            yield lambda done: progress.advance(task, done)
