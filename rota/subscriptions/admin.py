@@ -40,7 +40,13 @@ from rota.subscriptions.forms import (
     SuspendForm,
 )
 from rota.subscriptions.models import Cancellation, Subscription
-from rota.subscriptions.selectors import STATE_LABELS, State, plans_of, with_state
+from rota.subscriptions.selectors import (
+    STATE_LABELS,
+    State,
+    plans_of,
+    with_state,
+    with_technology,
+)
 
 STATE_BADGES = {
     State.PENDING: "info",
@@ -69,9 +75,10 @@ class TechnologyFilter(SimpleListFilter):
         return list(Technology.choices)
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if not self.value():
+        technology = self.value()
+        if not technology:
             return queryset
-        return queryset.filter(plans__offer_version__technology=self.value()).distinct()
+        return with_technology(queryset, technology, timezone.localdate())
 
 
 @admin.register(Subscription)

@@ -57,6 +57,18 @@ def with_state(queryset: QuerySet[Subscription], day: date) -> QuerySet[Subscrip
     )
 
 
+def with_technology(
+    queryset: QuerySet[Subscription], technology: str, day: date
+) -> QuerySet[Subscription]:
+    """Keep the subscriptions whose plan in force on `day` uses `technology`."""
+    current = Plan.objects.filter(subscription=OuterRef("pk"), valid_from__lte=day).order_by(
+        "-valid_from"
+    )
+    return queryset.annotate(
+        technology=Subquery(current.values("offer_version__technology")[:1])
+    ).filter(technology=technology)
+
+
 def subscription_list(
     *,
     day: date,
@@ -79,12 +91,7 @@ def subscription_list(
     if segment:
         queryset = queryset.filter(offer__segment=segment)
     if technology:
-        current = Plan.objects.filter(subscription=OuterRef("pk"), valid_from__lte=day).order_by(
-            "-valid_from"
-        )
-        queryset = queryset.annotate(
-            technology=Subquery(current.values("offer_version__technology")[:1])
-        ).filter(technology=technology)
+        queryset = with_technology(queryset, technology, day)
     if state:
         queryset = queryset.filter(state=state)  # type: ignore[misc]
     if municipality_code:
