@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from rota.accounts.api_auth import actor_of, scoped
@@ -21,7 +21,7 @@ from rota.catalog.schemas import (
     OfferOut,
     OfferPatch,
 )
-from rota.core.problems import ERRORS, page
+from rota.core.problems import ERRORS, PageQuery, page
 from rota.installation.selectors import installation_get
 
 router = Router(tags=["catalog"])
@@ -29,12 +29,10 @@ READ = scoped("catalog:read")
 WRITE = scoped("catalog:write")
 
 
-class OfferFilter(Schema):
+class OfferFilter(PageQuery):
     status: VersionStatus | None = None
     segment: Segment | None = None
     technology: Technology | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 def _offers(versions: list[Any]) -> list[dict[str, Any]]:
@@ -109,10 +107,8 @@ def retire_offer(request: HttpRequest, code: str) -> dict[str, Any]:
     return _offer(selectors.offer_version_get(code, version.number))
 
 
-class AddOnFilter(Schema):
+class AddOnFilter(PageQuery):
     is_active: bool | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 @router.get("/addons", response={200: AddOnList, **ERRORS}, auth=READ)

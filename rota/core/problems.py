@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 from django.http import HttpResponse
 from ninja import Schema
+from pydantic import Field
 
 from rota.core.errors import DomainError
 
@@ -54,7 +55,17 @@ ERRORS: dict[int, type[ProblemSchema]] = {
 }
 
 
-def page(limit: int, offset: int, most: int = 500) -> slice:
-    """Return the slice of a list page: `limit` clamped to 1..most, `offset` at least 0."""
-    start = max(offset, 0)
-    return slice(start, start + max(1, min(limit, most)))
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000
+
+
+class PageQuery(Schema):
+    """`?limit=&offset=` of every list endpoint."""
+
+    limit: int = Field(100, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+def page(limit: int, offset: int) -> slice:
+    """Return the slice of a list page (bounds are checked by PageQuery)."""
+    return slice(offset, offset + limit)

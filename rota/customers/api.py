@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from rota.accounts.api_auth import actor_of, scoped
-from rota.core.problems import ERRORS, page
+from rota.core.errors import InvalidInput
+from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers import selectors, services
 from rota.customers.schemas import CustomerIn, CustomerList, CustomerOut, CustomerPatch
 from rota.customers.services import CustomerData
@@ -19,13 +20,11 @@ READ = scoped("customers:read")
 WRITE = scoped("customers:write")
 
 
-class CustomerFilter(Schema):
+class CustomerFilter(PageQuery):
     q: str = ""
     segment: str | None = None
     kind: str | None = None
     tag: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 @router.get("/customers", response={200: CustomerList, **ERRORS}, auth=READ)
@@ -37,7 +36,9 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilter]) -> dict
     if filters.kind:
         customers = customers.filter(kind=filters.kind)
     if filters.tag:
-        customers = customers.filter(tags__contains=[filters.tag])
+        # Tags are stored normalised (lower case, sorted); match the quoted JSON string,
+        # which works on SQLite and PostgreSQL alike.
+        customers = customers.filter(tags__icontains=f'"{filters.tag.strip().lower()}"')
     rows = customers[page(filters.limit, filters.offset)]
     return {"items": [CustomerOut.build(c) for c in rows], "count": customers.count()}
 
@@ -64,7 +65,9 @@ def update_customer(
     changes = payload.model_dump(exclude_unset=True)
     if "tags" in changes:
         changes["tags"] = tuple(changes["tags"] or ())
-    changes = {k: ("" if v is None and k != "marketing_consent" else v) for k, v in changes.items()}
+    if changes.get("marketing_consent", False) is None:
+        raise InvalidInput.single("marketing_consent", "must be true or false")
+    changes = {k: "" if v is None else v for k, v in changes.items()}
     customer = services.customer_update(
         customer=selectors.customer_get(customer_id), changes=changes, actor=actor_of(request)
     )

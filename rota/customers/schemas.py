@@ -41,7 +41,11 @@ class CustomerOut(Schema):
     def build(customer: Customer) -> dict[str, Any]:
         """Return the representation of a customer."""
         return {
-            **{name: getattr(customer, name) for name in CustomerOut.model_fields},
+            **{
+                name: getattr(customer, name)
+                for name in CustomerOut.model_fields
+                if name != "tax_id_display"
+            },
             "tax_id_display": format_tax_id(
                 customer.tax_id, country=customer.country, kind=customer.kind
             ),

@@ -54,8 +54,8 @@ GROWTH = 1.5  # the last month brings (1 + GROWTH) times the first month's new c
 CHURN: dict[str, float] = {Segment.HOUSEHOLD: 0.016, Segment.BUSINESS: 0.010}
 SUSPEND: dict[str, float] = {Segment.HOUSEHOLD: 0.005, Segment.BUSINESS: 0.003}
 UPGRADE = 0.01
-ADDON_AT_SALE: dict[str, float] = {Segment.HOUSEHOLD: 0.10, Segment.BUSINESS: 0.45}
-ADDON_LATER: dict[str, float] = {Segment.HOUSEHOLD: 0.06, Segment.BUSINESS: 0.15}
+ADDON_AT_SALE: dict[str, float] = {Segment.HOUSEHOLD: 0.08, Segment.BUSINESS: 0.35}
+ADDON_LATER: dict[str, float] = {Segment.HOUSEHOLD: 0.04, Segment.BUSINESS: 0.12}
 REASONS: dict[str, dict[str, int]] = {
     Segment.HOUSEHOLD: {
         "price": 30,
@@ -479,24 +479,28 @@ class _Generator:
 
     def _company_name(self) -> str:
         names, rng = self.names, self.rng
+        pattern = rng.pick(names.company_patterns)
         surname = rng.pick(names.surnames)
         surname2 = rng.pick(names.surnames)
         while surname2 == surname:
             surname2 = rng.pick(names.surnames)
-        word2 = rng.pick(names.company_words)
-        return rng.pick(names.company_patterns).format(
+        first = rng.pick(names.male_first)
+        if rng.random() < 0.45:
+            first = rng.pick(names.female_first)
+            surname = feminine_surname(surname)
+        return pattern.format(
             word=rng.pick(names.company_words),
-            word2=word2.lower(),
+            word2=rng.pick(names.company_words).lower(),
             surname=surname,
             surname2=surname2,
-            first=rng.pick(names.male_first + names.female_first),
+            first=first,
             trade=rng.pick(names.trades),
         )
 
     # Customers ---------------------------------------------------------------------------
 
-    def acquisitions(self, n: int) -> list[tuple[int, bool]]:
-        """Return (day ordinal, is business) of each customer's first sale, oldest first."""
+    def acquisitions(self, n: int) -> list[tuple[int, int, bool]]:
+        """Return (day ordinal, second, is business) of each customer's signing, oldest first."""
         rng = self.rng
         start = self.window_start.toordinal()
         base_from = add_months(self.window_start, -12 * BASE_YEARS).toordinal()
@@ -515,11 +519,11 @@ class _Generator:
             else:
                 month = self._pick(table)
                 day = self.month_starts[month].toordinal() + rng.below(self.month_days[month])
-            days.append((day, business))
-        days.sort(key=lambda item: item[0])
+            days.append((day, rng.below(OFFICE_SECONDS - 1800), business))
+        days.sort(key=lambda item: (item[0], item[1]))
         return days
 
-    def customer(self, chunk: Chunk, acquired: date, business: bool) -> None:
+    def customer(self, chunk: Chunk, acquired: date, second: int, business: bool) -> None:
         """Add one customer with their subscriptions and everything that happened to them."""
         rng, names, country = self.rng, self.names, self.country
         cid = self.next_customer
@@ -557,7 +561,7 @@ class _Generator:
         phone = self._phone(town) if rng.random() < 0.97 else ""
         consent = rng.random() < (0.5 if business else 0.35)
         tags = ["vip"] if business and rng.random() < 0.05 else []
-        created = _at(acquired, rng.below(OFFICE_SECONDS - 1800))
+        created = _at(acquired, second)
         chunk.rows["customers"].append(
             (
                 cid, kind, first, last, company, segment, email, phone, tax_id, regon_number,
@@ -609,8 +613,12 @@ class _Generator:
         start = self.window_start
         return (day.year - start.year) * 12 + day.month - start.month
 
-    def _day_in(self, month: int) -> date:
-        return self.month_starts[month] + timedelta(days=self.rng.below(self.month_days[month]))
+    def _day_in(self, month: int, *, future: bool = False) -> date:
+        """Return a day of the month up to today, or up to its end with `future`."""
+        days = self.month_days[month]
+        if future:
+            days = (self.month_starts[month + 1] - self.month_starts[month]).days
+        return self.month_starts[month] + timedelta(days=self.rng.below(days))
 
     def _month_hit(self, first_month: int, rate: float) -> int | None:
         """Return the month an event with this monthly rate first happens in, if by today."""
@@ -688,7 +696,7 @@ class _Generator:
         reason = note = ""
         month = self._month_hit(start_month + 1, CHURN[segment])
         if month is not None:
-            last_day = self._day_in(month)
+            last_day = self._day_in(month, future=True)  # this month's may still be ahead
             reason = self._pick(self.reasons[segment])
             if reason == "non_payment" and (last_day - start).days < 90:
                 reason = "price" if household else "quality"
@@ -938,8 +946,8 @@ def generate(
         actor_label=actor_label,
     )
     chunk = Chunk()
-    for day, business in generator.acquisitions(customers):
-        generator.customer(chunk, date.fromordinal(day), business)
+    for day, second, business in generator.acquisitions(customers):
+        generator.customer(chunk, date.fromordinal(day), second, business)
         if chunk.customers >= chunk_size:
             yield chunk
             chunk = Chunk()
@@ -992,12 +1000,12 @@ class _Table:
         model = MODELS[name]
         fields = [model._meta.get_field(column) for column in COLUMNS[name]]
         quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(f.column) for f in fields if isinstance(f, models.Field))
         # Only identifiers from the models' metadata go into the SQL; values are parameters.
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            quote(model._meta.db_table),
-            ", ".join(quote(f.column) for f in fields if isinstance(f, models.Field)),
-            ", ".join(["%s"] * len(fields)),
-        )
+        values = ", ".join(["%s"] * len(fields))
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
+        self.copy = f"COPY {table} ({columns}) FROM STDIN"
         self.adapt: list[tuple[int, Callable[[Any], Any]]] = []
         ops = connection.ops
         for i, f in enumerate(fields):
@@ -1005,6 +1013,15 @@ class _Table:
                 self.adapt.append((i, _json_adapter(ops, f.encoder)))
             elif isinstance(f, models.DateTimeField) and connection.vendor == "sqlite":
                 self.adapt.append((i, _sqlite_datetime))
+
+    def insert(self, cursor: Any, rows: list[Row]) -> None:
+        """Insert the rows: with COPY on PostgreSQL, else one prepared INSERT for all."""
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(self.copy) as copy:
+                for row in self.rows(rows):
+                    copy.write_row(row)
+        else:
+            cursor.executemany(self.sql, self.rows(rows))
 
     def rows(self, rows: list[Row]) -> list[Row]:
         """Return the rows with the values the database driver cannot take as they are."""
@@ -1054,23 +1071,24 @@ def demo_history_load(
     catalog = catalog_snapshot()
     first_ids = FirstIds(_next_id(Customer), _next_id(Subscription), _next_id(Plan))
     tables = {name: _Table(name) for name in COLUMNS}
+    chunks = generate(
+        catalog,
+        country=installation_get().country,
+        customers=customers,
+        months=months,
+        seed=seed,
+        today=today,
+        first_ids=first_ids,
+        actor_label=actor.label,
+        chunk_size=batch_size,
+    )
     summary = HistorySummary()
     with connection.cursor() as cursor:
-        for chunk in generate(
-            catalog,
-            country=installation_get().country,
-            customers=customers,
-            months=months,
-            seed=seed,
-            today=today,
-            first_ids=first_ids,
-            actor_label=actor.label,
-            chunk_size=batch_size,
-        ):
+        for chunk in chunks:
             for name, table in tables.items():
                 rows = chunk.rows[name]
                 if rows:
-                    cursor.executemany(table.sql, table.rows(rows))
+                    table.insert(cursor, rows)
             summary.add(chunk)
             if progress is not None:
                 progress(chunk.customers)

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
+from pydantic import Field
 
 from rota.accounts.api_auth import actor_of, scoped
 from rota.catalog.selectors import offer_active_version
 from rota.core.money import format_amount
-from rota.core.problems import ERRORS, page
+from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers.selectors import customer_get
 from rota.installation.selectors import installation_get
 from rota.subscriptions import selectors, services
@@ -30,20 +31,19 @@ from rota.subscriptions.schemas import (
 )
 
 router = Router(tags=["subscriptions"])
+MAX_ID = 2**63 - 1
 READ = scoped("customers:read")
 WRITE = scoped("customers:write")
 
 
-class SubscriptionFilter(Schema):
-    customer: int | None = None
+class SubscriptionFilter(PageQuery):
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
     offer: str | None = None
     segment: str | None = None
     technology: str | None = None
     state: str | None = None
     municipality_code: str | None = None
     cancel_reason: str | None = None
-    limit: int = 100
-    offset: int = 0
 
 
 def _out(pk: int) -> dict[str, Any]:

@@ -33,6 +33,24 @@ from rota.subscriptions.models import (
 )
 
 ADDRESS_FIELDS = ("street", "building", "apartment", "postal_code", "city", "municipality_code")
+# Business dates outside this window are typing mistakes, not contracts.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def _date_errors(**dates: date | None) -> list[FieldError]:
+    """Return an error for each date outside the years Rota accepts."""
+    return [
+        FieldError(name, f"must be between {EARLIEST} and {LATEST}")
+        for name, value in dates.items()
+        if value is not None and not EARLIEST <= value <= LATEST
+    ]
+
+
+def _refuse_dates(detail: str, **dates: date | None) -> None:
+    errors = _date_errors(**dates)
+    if errors:
+        raise InvalidInput(detail=detail, errors=errors)
 
 
 @dataclass(frozen=True)
@@ -140,6 +158,7 @@ def subscription_sell(
 ) -> Subscription:
     """Sell the active version of an offer to a customer, copying its price schedule."""
     today = _today(today)
+    _refuse_dates("The subscription cannot be sold.", start_date=start_date, bill_from=bill_from)
     addons = addons or []
     errors = _sellable(version, term_months) + _addon_errors(version, addons)
     if len(set(addons)) != len(addons):
@@ -249,6 +268,9 @@ def subscription_cancel(
 ) -> CancellationResult:
     """End service after `last_day`; later add-ons and suspensions are cut to that day."""
     today = _today(today)
+    _refuse_dates(
+        "The subscription cannot be cancelled.", requested_on=requested_on, last_day=last_day
+    )
     subscription = _locked(subscription)
     if subscription.end_date is not None:
         raise Conflict(
@@ -332,6 +354,7 @@ def subscription_suspend(
 ) -> Suspension:
     """Stop service (and charges) from `start_date` to `end_date` inclusive, or until resumed."""
     today = _today(today)
+    _refuse_dates("The subscription cannot be suspended.", start_date=start_date, end_date=end_date)
     subscription = _locked(subscription)
     errors = [
         FieldError("start_date", m) for m in _service_errors(subscription, start_date, end_date)
@@ -377,6 +400,7 @@ def subscription_resume(
 ) -> Suspension | None:
     """Give service back from `on`: the suspension covering that day ends the day before."""
     today = _today(today)
+    _refuse_dates("The subscription cannot be resumed.", on=on)
     subscription = _locked(subscription)
     suspension = (
         subscription.suspensions.filter(start_date__lte=on)
@@ -413,6 +437,7 @@ def subscription_change_offer(
 ) -> Plan:
     """Move the subscription to another offer from `on`, keeping or restarting the contract."""
     today = _today(today)
+    _refuse_dates("The offer cannot be changed.", on=on)
     subscription = _locked(subscription)
     current = plan_on(subscription, on)
     term = term_months if new_contract and term_months is not None else current.term_months
@@ -475,6 +500,7 @@ def subscription_attach_addon(
 ) -> SubscriptionAddOn:
     """Add an add-on from `on`, at its current price."""
     today = _today(today)
+    _refuse_dates("The add-on cannot be attached.", on=on)
     subscription = _locked(subscription)
     plan = plan_on(subscription, on)
     errors = _addon_errors(plan.offer_version, [code])
@@ -520,6 +546,7 @@ def subscription_detach_addon(
 ) -> SubscriptionAddOn | None:
     """End an add-on after `last_day`; one detached before it started is removed."""
     today = _today(today)
+    _refuse_dates("The add-on cannot be detached.", last_day=last_day)
     subscription = _locked(subscription)
     attached = (
         subscription.addons.filter(addon__code=code)

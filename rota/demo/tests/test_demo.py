@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_catalog_is_the_launch_plan() -> None:
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", "--customers", "0", stdout=out)
     assert out.getvalue().strip() == "Demo catalog: 6 offers and 7 add-ons created."
     rows = {
         v.offer.code: (
@@ -79,8 +79,8 @@ def test_demo_catalog_is_the_launch_plan() -> None:
 
 
 def test_demo_runs_again_without_duplicates() -> None:
-    call_command("demo", stdout=io.StringIO())
+    call_command("demo", "--customers", "0", stdout=io.StringIO())
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", "--customers", "0", stdout=out)
     assert out.getvalue().strip() == "Demo catalog: 0 offers and 0 add-ons created."
     assert OfferVersion.objects.count() == 6
