@@ -65,8 +65,8 @@ def offer_version_get(
     else:
         version = queryset.order_by(*_current_first()).first()
     if version is None:
-        what = f"version {number} of offer {code!r}" if number else f"offer {code!r}"
-        raise NotFound(detail=f"There is no {what}.")
+        offer_get(code)
+        raise NotFound(detail=f"Offer {code!r} has no version {number}.")
     return version
 
 

@@ -9,9 +9,11 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from rota.accounts.api_auth import actor_of, scoped
+from rota.catalog.models import Segment
 from rota.core.errors import InvalidInput
 from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers import selectors, services
+from rota.customers.models import CustomerKind
 from rota.customers.schemas import CustomerIn, CustomerList, CustomerOut, CustomerPatch
 from rota.customers.services import CustomerData
 
@@ -22,8 +24,8 @@ WRITE = scoped("customers:write")
 
 class CustomerFilter(PageQuery):
     q: str = ""
-    segment: str | None = None
-    kind: str | None = None
+    segment: Segment | None = None
+    kind: CustomerKind | None = None
     tag: str | None = None
 
 

@@ -110,10 +110,6 @@ def customer_errors(data: CustomerData) -> list[FieldError]:
     return _clean(data)[1]
 
 
-def _consent_date(before: bool | None, after: bool, today: date, current: date | None) -> Any:
-    return today if before != after else current
-
-
 @transaction.atomic
 def customer_create(*, data: CustomerData, actor: Actor, today: date | None = None) -> Customer:
     """Create a customer."""
@@ -145,12 +141,8 @@ def customer_update(
     if errors:
         raise InvalidInput(detail="The customer has invalid fields.", errors=errors)
     today = today or timezone.localdate()
-    customer.marketing_consent_changed_on = _consent_date(
-        before.marketing_consent,
-        data.marketing_consent,
-        today,
-        customer.marketing_consent_changed_on,
-    )
+    if data.marketing_consent != before.marketing_consent:
+        customer.marketing_consent_changed_on = today
     after = asdict(data)
     after["tags"] = list(data.tags)
     for name, value in after.items():
@@ -158,7 +150,7 @@ def customer_update(
     customer.save()
     before_values = asdict(before)
     before_values["tags"] = list(before.tags)
-    audit_record(
-        actor=actor, action="customer.update", obj=customer, changes=diff(before_values, after)
-    )
+    changed = diff(before_values, after)
+    if changed:
+        audit_record(actor=actor, action="customer.update", obj=customer, changes=changed)
     return customer

@@ -22,7 +22,7 @@ from unfold.decorators import action, display
 from rota.audit.actors import Actor
 from rota.audit.admin import AuditHistoryMixin
 from rota.billing.pricing import Phase
-from rota.catalog.models import Technology
+from rota.catalog.models import Offer, Segment, Technology
 from rota.catalog.selectors import describe_schedule
 from rota.core.errors import DomainError, FieldError, InvalidInput
 from rota.core.forms import add_field_errors
@@ -45,7 +45,6 @@ from rota.subscriptions.selectors import (
     State,
     plans_of,
     with_state,
-    with_technology,
 )
 
 STATE_BADGES = {
@@ -67,6 +66,30 @@ class StateFilter(SimpleListFilter):
         return queryset.filter(state=self.value()) if self.value() else queryset
 
 
+class OfferFilter(SimpleListFilter):
+    title = "offer"
+    parameter_name = "offer"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(o.code, o.code) for o in Offer.objects.order_by("segment", "code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        offer = self.value()
+        return queryset.filter(current_offer=offer) if offer else queryset
+
+
+class SegmentFilter(SimpleListFilter):
+    title = "segment"
+    parameter_name = "segment"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(Segment.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        segment = self.value()
+        return queryset.filter(current_segment=segment) if segment else queryset
+
+
 class TechnologyFilter(SimpleListFilter):
     title = "technology"
     parameter_name = "technology"
@@ -78,7 +101,7 @@ class TechnologyFilter(SimpleListFilter):
         technology = self.value()
         if not technology:
             return queryset
-        return with_technology(queryset, technology, timezone.localdate())
+        return queryset.filter(current_technology=technology)
 
 
 @admin.register(Subscription)
@@ -86,7 +109,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     list_display = [
         "number",
         "customer_name",
-        "offer",
+        "offer_now",
         "state_badge",
         "start_date",
         "end_date",
@@ -95,8 +118,8 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     ]
     list_filter = [
         StateFilter,
-        "offer",
-        "offer__segment",
+        OfferFilter,
+        SegmentFilter,
         TechnologyFilter,
         "area",
         "cancel_reason",
@@ -110,7 +133,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
         "postal_code",
     ]
     search_help_text = "Customer name, service address or municipality code"
-    list_select_related = ["customer", "offer"]
+    list_select_related = ["customer"]
     list_per_page = 50
     actions = None
     actions_detail = [
@@ -124,7 +147,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     readonly_fields = [
         "number",
         "customer_link",
-        "offer",
+        "offer_now",
         "state_shown",
         "start_date",
         "end_date",
@@ -166,6 +189,10 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     def customer_link(self, obj: Subscription) -> str:
         url = reverse("admin:customers_customer_change", args=[obj.customer_id])
         return format_html('<a href="{}">{}</a>', url, obj.customer.display_name)
+
+    @display(description="offer today")
+    def offer_now(self, obj: Subscription) -> str:
+        return getattr(obj, "current_offer", "") or ""
 
     @display(description="state today", label=STATE_BADGES)
     def state_badge(self, obj: Subscription) -> str:
@@ -402,7 +429,8 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
 
 def _form_names(exc: InvalidInput, rename: dict[str, str]) -> list[FieldError]:
     """Return the error's field errors with service names mapped to form field names."""
-    return [FieldError(rename.get(e.field, e.field), e.message) for e in exc.errors]
+    names = [e.field.removeprefix("service_address.") for e in exc.errors]
+    return [FieldError(rename.get(n, n), e.message) for n, e in zip(names, exc.errors, strict=True)]
 
 
 @admin.register(Cancellation)

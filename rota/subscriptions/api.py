@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -11,12 +11,14 @@ from ninja.responses import Status
 from pydantic import Field
 
 from rota.accounts.api_auth import actor_of, scoped
+from rota.catalog.models import Segment, Technology
 from rota.catalog.selectors import offer_active_version
 from rota.core.money import format_amount
 from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers.selectors import customer_get
 from rota.installation.selectors import installation_get
 from rota.subscriptions import selectors, services
+from rota.subscriptions.models import CancelReason
 from rota.subscriptions.schemas import (
     AttachAddOnIn,
     CancelIn,
@@ -39,11 +41,11 @@ WRITE = scoped("customers:write")
 class SubscriptionFilter(PageQuery):
     customer: int | None = Field(None, ge=1, le=MAX_ID)
     offer: str | None = None
-    segment: str | None = None
-    technology: str | None = None
-    state: str | None = None
+    segment: Segment | None = None
+    technology: Technology | None = None
+    state: Literal["pending", "active", "suspended", "ended"] | None = None
     municipality_code: str | None = None
-    cancel_reason: str | None = None
+    cancel_reason: CancelReason | None = None
 
 
 def _out(pk: int) -> dict[str, Any]:

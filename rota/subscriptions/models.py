@@ -36,7 +36,10 @@ class Subscription(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
     offer = models.ForeignKey(
-        Offer, on_delete=models.PROTECT, related_name="+", help_text="The offer sold now"
+        Offer,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Offer of the latest plan (a planned change included)",
     )
     start_date = models.DateField(help_text="First day of service")
     end_date = models.DateField(null=True, blank=True, help_text="Last day of service")

@@ -65,7 +65,7 @@ class SubscriptionOut(Schema):
     id: int
     number: str
     customer: int
-    offer: str
+    offer: str = Field(description="Offer of the plan in force today")
     state: str
     start_date: date
     end_date: date | None
@@ -85,7 +85,7 @@ class SubscriptionOut(Schema):
             "id": subscription.pk,
             "number": subscription.number,
             "customer": subscription.customer_id,
-            "offer": subscription.offer.code,
+            "offer": getattr(subscription, "current_offer", None) or subscription.offer.code,
             "state": getattr(subscription, "state", ""),
             "start_date": subscription.start_date,
             "end_date": subscription.end_date,

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import (
     Case,
     CharField,
+    DateField,
     Exists,
     OuterRef,
     Q,
@@ -18,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Greatest
 
 from rota.audit.models import AuditEvent
 from rota.billing.pricing import Phase, commitment_end
@@ -42,10 +44,19 @@ class State:
 
 
 def with_state(queryset: QuerySet[Subscription], day: date) -> QuerySet[Subscription]:
-    """Annotate each subscription with its state on `day`."""
+    """Annotate each subscription with its state and its plan's offer on `day`.
+
+    `current_offer`, `current_segment` and `current_technology` come from the plan in force
+    on `day` (for a subscription that has not started yet, the plan it starts with), so a
+    planned offer change shows from its date on, everywhere.
+    """
     suspended = Suspension.objects.filter(subscription=OuterRef("pk"), start_date__lte=day).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day)
     )
+    in_force = Plan.objects.filter(
+        subscription=OuterRef("pk"),
+        valid_from__lte=Greatest(Value(day, output_field=DateField()), OuterRef("start_date")),
+    ).order_by("-valid_from")
     return queryset.annotate(
         state=Case(
             When(start_date__gt=day, then=Value(State.PENDING)),
@@ -53,20 +64,11 @@ def with_state(queryset: QuerySet[Subscription], day: date) -> QuerySet[Subscrip
             When(Exists(suspended), then=Value(State.SUSPENDED)),
             default=Value(State.ACTIVE),
             output_field=CharField(),
-        )
+        ),
+        current_offer=Subquery(in_force.values("offer_version__offer__code")[:1]),
+        current_segment=Subquery(in_force.values("offer_version__offer__segment")[:1]),
+        current_technology=Subquery(in_force.values("offer_version__technology")[:1]),
     )
-
-
-def with_technology(
-    queryset: QuerySet[Subscription], technology: str, day: date
-) -> QuerySet[Subscription]:
-    """Keep the subscriptions whose plan in force on `day` uses `technology`."""
-    current = Plan.objects.filter(subscription=OuterRef("pk"), valid_from__lte=day).order_by(
-        "-valid_from"
-    )
-    return queryset.annotate(
-        technology=Subquery(current.values("offer_version__technology")[:1])
-    ).filter(technology=technology)
 
 
 def subscription_list(
@@ -80,25 +82,18 @@ def subscription_list(
     municipality_code: str | None = None,
     cancel_reason: str | None = None,
 ) -> QuerySet[Subscription]:
-    """Return subscriptions with their state on `day`, filtered."""
-    queryset = with_state(Subscription.objects.select_related("customer", "offer"), day).order_by(
-        "id"
-    )
-    if customer is not None:
-        queryset = queryset.filter(customer_id=customer)
-    if offer:
-        queryset = queryset.filter(offer__code=offer)
-    if segment:
-        queryset = queryset.filter(offer__segment=segment)
-    if technology:
-        queryset = with_technology(queryset, technology, day)
-    if state:
-        queryset = queryset.filter(state=state)  # type: ignore[misc]
-    if municipality_code:
-        queryset = queryset.filter(municipality_code=municipality_code)
-    if cancel_reason:
-        queryset = queryset.filter(cancel_reason=cancel_reason)
-    return queryset
+    """Return subscriptions with their state on `day`, filtered by their plan on that day."""
+    queryset = with_state(Subscription.objects.select_related("customer"), day).order_by("id")
+    filters = {
+        "customer_id": customer,
+        "current_offer": offer,
+        "current_segment": segment,
+        "current_technology": technology,
+        "state": state,
+        "municipality_code": municipality_code,
+        "cancel_reason": cancel_reason,
+    }
+    return queryset.filter(**{k: v for k, v in filters.items() if v not in (None, "")})
 
 
 def subscription_get(pk: int, day: date) -> Subscription:

@@ -161,16 +161,26 @@ def subscription_sell(
     _refuse_dates("The subscription cannot be sold.", start_date=start_date, bill_from=bill_from)
     addons = addons or []
     errors = _sellable(version, term_months) + _addon_errors(version, addons)
+    if version.offer.segment != customer.segment:
+        errors.append(
+            FieldError(
+                "offer",
+                f"{version.offer.code} is a {version.offer.segment} offer and the customer is "
+                f"in the {customer.segment} segment; change the customer's segment first",
+            )
+        )
     if len(set(addons)) != len(addons):
         errors.append(FieldError("addons", "an add-on is listed twice"))
     for name in ("street", "building", "postal_code", "city"):
         if not getattr(address, name).strip():
-            errors.append(FieldError(name, "is required"))
+            errors.append(FieldError(f"service_address.{name}", "is required"))
     if address.area not in Area.values:
-        errors.append(FieldError("area", "must be urban or rural"))
+        errors.append(FieldError("service_address.area", "must be urban or rural"))
     try:
         municipality = validate_municipality_code(
-            address.municipality_code, country=customer.country
+            address.municipality_code,
+            country=customer.country,
+            field="service_address.municipality_code",
         )
     except InvalidInput as exc:
         errors.extend(exc.errors)
@@ -285,17 +295,6 @@ def subscription_cancel(
         )
     if reason == CancelReason.OTHER and not note.strip():
         errors.append(FieldError("note", "say why when the reason is 'other'"))
-    later_plan = (
-        subscription.plans.filter(valid_from__gt=last_day)
-        .exclude(valid_from=subscription.start_date)
-        .first()
-    )
-    if later_plan is not None:
-        errors.append(
-            FieldError(
-                "last_day", f"an offer change takes effect on {later_plan.valid_from}, after it"
-            )
-        )
     if errors:
         raise InvalidInput(detail="The subscription cannot be cancelled.", errors=errors)
     fee = cancellation_fee(subscription, last_day)
@@ -307,6 +306,16 @@ def subscription_cancel(
     )
     if updated != 1:
         raise Conflict(detail=f"{subscription} is already cancelled.")
+    # Offer changes planned after the last day will never happen: withdraw them.
+    withdrawn = list(
+        subscription.plans.filter(valid_from__gt=last_day)
+        .exclude(valid_from=subscription.start_date)
+        .values_list("valid_from", flat=True)
+    )
+    subscription.plans.filter(valid_from__in=withdrawn).delete()
+    latest = subscription.plans.order_by("-valid_from").select_related("offer_version").first()
+    if latest is not None:
+        Subscription.objects.filter(pk=subscription.pk).update(offer=latest.offer_version.offer)
     subscription.suspensions.filter(start_date__gt=last_day).delete()
     subscription.suspensions.filter(Q(end_date__isnull=True) | Q(end_date__gt=last_day)).update(
         end_date=last_day
@@ -325,6 +334,7 @@ def subscription_cancel(
             "last_day": last_day.isoformat(),
             "reason": reason,
             "early_termination_fee": format_amount(fee),
+            "withdrawn_offer_changes": [d.isoformat() for d in withdrawn],
             **_dated(last_day, today),
         },
         note=note,
@@ -504,6 +514,17 @@ def subscription_attach_addon(
     subscription = _locked(subscription)
     plan = plan_on(subscription, on)
     errors = _addon_errors(plan.offer_version, [code])
+    for later in subscription.plans.filter(valid_from__gt=on).select_related(
+        "offer_version__offer"
+    ):
+        if not later.offer_version.addons.filter(code=code).exists():
+            errors.append(
+                FieldError(
+                    "addons",
+                    f"{code} is not sold with {later.offer_version.offer.code}, "
+                    f"the offer from {later.valid_from}",
+                )
+            )
     errors += [
         FieldError("on", m) for m in _service_errors(subscription, on, subscription.end_date)
     ]

@@ -280,7 +280,7 @@ def test_publishing_an_incomplete_offer_is_refused(api: Client, demo_catalog: No
 def test_not_found_is_404_problem(api: Client, demo_catalog: None) -> None:
     response = api.get("/api/v1/offers/nope")
     assert response.status_code == 404
-    assert response.json()["detail"] == "There is no offer 'nope'."
+    assert response.json()["detail"] == "There is no offer with code 'nope'."
 
 
 def test_missing_or_wrong_token_is_401(demo_catalog: None) -> None:

@@ -267,14 +267,14 @@ def test_a_sale_starting_later_is_pending(crm: Client, firma: Customer) -> None:
             {"service_address": {**ADDRESS, "municipality_code": "12"}},
             [
                 {
-                    "field": "municipality_code",
+                    "field": "service_address.municipality_code",
                     "message": "is not a valid TERYT municipality code (7 digits, e.g. 1465011)",
                 }
             ],
         ),
         (
             {"service_address": {**ADDRESS, "street": " "}},
-            [{"field": "street", "message": "is required"}],
+            [{"field": "service_address.street", "message": "is required"}],
         ),
         (
             {"bill_from": "2026-01-01"},
@@ -588,7 +588,8 @@ def test_change_offer_keeping_the_contract_then_starting_a_new_one(
         ],
     }
     first = {**FOUR_BUSINESS_PLAN, "valid_until": "2026-05-31"}
-    assert response.json() == expected(sold, offer="4business-ultra", plans=[first, ultra])
+    # The change takes effect on 1 June: today (10 May) the subscription is still on 4business.
+    assert response.json() == expected(sold, offer="4business", plans=[first, ultra])
 
     renewed = act(
         crm,

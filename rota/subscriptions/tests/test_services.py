@@ -133,11 +133,11 @@ def test_catalog_price_changes_never_touch_a_sold_subscription(
         ({"addons": ["warp"]}, [("addons", "unknown add-on warp")]),
         (
             {"address": services.ServiceAddress("", "1", "26-600", "Radom")},
-            [("street", "is required")],
+            [("service_address.street", "is required")],
         ),
         (
             {"address": services.ServiceAddress("ul. A", "1", "26-600", "Radom", municipality_code="12")},
-            [("municipality_code", "is not a valid TERYT municipality code (7 digits, e.g. 1465011)")],
+            [("service_address.municipality_code", "is not a valid TERYT municipality code (7 digits, e.g. 1465011)")],
         ),
         ({"bill_from": date(2026, 1, 1)}, [("bill_from", "must not be before the start date")]),
     ],
@@ -159,7 +159,12 @@ def test_drafts_and_retired_versions_cannot_be_sold(firma: Customer, actor: Acto
     with pytest.raises(InvalidInput) as exc:
         sell(firma, actor, version=draft, term_months=0, addons=[])
     assert errors_of(exc) == [
-        ("offer", "gameon version 2 is draft; only the active version of an offer can be sold")
+        ("offer", "gameon version 2 is draft; only the active version of an offer can be sold"),
+        (
+            "offer",
+            "gameon is a household offer and the customer is in the business segment; "
+            "change the customer's segment first",
+        ),
     ]
     with pytest.raises(InvalidInput):
         sell(firma, actor, version=retired, term_months=0, addons=[])
@@ -384,3 +389,76 @@ def test_states_and_filters(firma: Customer, actor: Actor) -> None:
     ]
     assert subscription_list(day=TODAY, municipality_code="1463011").count() == 3
     assert subscription_list(day=TODAY, segment="household").count() == 0
+
+
+def test_a_planned_offer_change_shows_from_its_date(firma: Customer, actor: Actor) -> None:
+    sub = sell(firma, actor)
+    services.subscription_change_offer(
+        subscription=sub,
+        version=version("4business-ultra"),
+        on=date(2026, 6, 1),
+        new_contract=False,
+        actor=actor,
+        today=TODAY,
+    )
+    assert [s.pk for s in subscription_list(day=TODAY, offer="4business")] == [sub.pk]
+    assert [s.pk for s in subscription_list(day=date(2026, 6, 1), offer="4business-ultra")] == [
+        sub.pk
+    ]
+
+
+def test_cancelling_before_a_planned_change_withdraws_it(firma: Customer, actor: Actor) -> None:
+    sub = sell(firma, actor)
+    services.subscription_change_offer(
+        subscription=sub,
+        version=version("4business-ultra"),
+        on=date(2026, 9, 1),
+        new_contract=False,
+        actor=actor,
+        today=TODAY,
+    )
+    services.subscription_cancel(
+        subscription=sub,
+        requested_on=TODAY,
+        last_day=date(2026, 6, 30),
+        reason="moving",
+        actor=actor,
+        today=TODAY,
+    )
+    sub.refresh_from_db()
+    assert (sub.offer.code, sub.plans.count()) == ("4business", 1)
+    event = AuditEvent.objects.get(action="subscription.cancel")
+    assert event.changes["withdrawn_offer_changes"] == ["2026-09-01"]
+
+
+def test_an_add_on_must_be_allowed_by_later_plans_too(firma: Customer, actor: Actor) -> None:
+    sub = sell(firma, actor, version=version("4business-ultra"), addons=[])
+    services.subscription_change_offer(
+        subscription=sub,
+        version=version("4business"),
+        on=date(2026, 9, 1),
+        new_contract=False,
+        actor=actor,
+        today=TODAY,
+    )
+    before = counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.subscription_attach_addon(
+            subscription=sub, code="lte-backup", on=date(2026, 6, 1), actor=actor, today=TODAY
+        )
+    assert errors_of(exc) == [
+        ("addons", "lte-backup is not sold with 4business, the offer from 2026-09-01")
+    ]
+    assert counts() == before
+
+
+def test_a_household_offer_is_not_sold_to_a_business(firma: Customer, actor: Actor) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        sell(firma, actor, version=version("speedster"), term_months=0, addons=[])
+    assert errors_of(exc) == [
+        (
+            "offer",
+            "speedster is a household offer and the customer is in the business segment; "
+            "change the customer's segment first",
+        )
+    ]
