@@ -146,6 +146,7 @@ UNFOLD = {
     "SITE_URL": "/",
     "SITE_SYMBOL": "router",
     "SHOW_VIEW_ON_SITE": False,
+    "SHOW_HISTORY": "rota.core.navigation.show_history",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

@@ -91,3 +91,8 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
     ]
+
+
+def show_history(request: HttpRequest) -> bool:
+    """Show the History button (it opens the audit trail) to those allowed to read it."""
+    return bool(request.user.has_perm("audit.view_auditevent"))

@@ -36,7 +36,10 @@ class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
     change_form_template = "customers/change_form.html"
     fieldsets = [
         (None, {"fields": ["kind", ("first_name", "last_name"), "company_name", "segment"]}),
-        ("Contact", {"fields": ["email", "phone", "marketing_consent"]}),
+        (
+            "Contact",
+            {"fields": ["email", "phone", "marketing_consent", "marketing_consent_changed_on"]},
+        ),
         ("Identity", {"fields": ["tax_id", "regon"]}),
         (
             "Billing address",
@@ -44,6 +47,28 @@ class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
         ),
         ("Notes", {"fields": ["tags", "notes"]}),
     ]
+    readonly_fields = ["marketing_consent_changed_on"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # The read-only view shows tags as text, not as the stored list.
+            return [
+                (
+                    name,
+                    {**opts, "fields": ["tag_list" if f == "tags" else f for f in opts["fields"]]},
+                )
+                for name, opts in fieldsets
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "tag_list"] if obj is not None else fields
+
+    @display(description="tags")
+    def tag_list(self, obj: Customer) -> str:
+        return ", ".join(obj.tags) or "-"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str

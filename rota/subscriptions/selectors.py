@@ -22,9 +22,10 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 
 from rota.audit.models import AuditEvent
-from rota.billing.pricing import Phase, commitment_end
+from rota.billing.pricing import Phase, commitment_end, early_termination_fee
 from rota.catalog.selectors import describe_schedule
-from rota.core.errors import NotFound
+from rota.core.errors import InvalidInput, NotFound
+from rota.core.money import parse_amount
 from rota.customers.models import Customer
 from rota.subscriptions.models import Plan, Subscription, Suspension
 
@@ -147,6 +148,24 @@ def timeline(customer: Customer) -> QuerySet[AuditEvent]:
     ).order_by("-at", "-id")
 
 
+def plan_on(subscription: Subscription, day: date) -> Plan:
+    """Return the plan in force on a day (the first plan for days before the start)."""
+    plan = subscription.plans.filter(valid_from__lte=day).order_by("-valid_from").first()
+    return plan or subscription.plans.order_by("valid_from").first()  # type: ignore[return-value]
+
+
+def cancellation_fee(subscription: Subscription, last_day: date) -> int:
+    """Return the early-termination fee if service ends after `last_day`."""
+    plan = plan_on(subscription, last_day)
+    return early_termination_fee(
+        rule=plan.early_termination_rule,
+        amount_minor=plan.early_termination_amount_minor,
+        contract_start=plan.contract_start,
+        term_months=plan.term_months,
+        last_day=last_day,
+    )
+
+
 STATE_LABELS = dict(State.choices)
 
 
@@ -173,6 +192,7 @@ class SubscriptionStory:
     plans: list[PlanRow]
     addons: list[str]
     suspensions: list[str]
+    cancellation_fee: str
 
 
 @dataclass(frozen=True)
@@ -198,7 +218,17 @@ def _schedule_text(phases: list[tuple[int, int]], money: Callable[[int], str]) -
     return describe_schedule([Phase(m, p) for m, p in phases], money)
 
 
-def _entry_title(event: AuditEvent, numbers: dict[str, str]) -> tuple[str, str]:
+def _money_text(value: Any, money: Callable[[int], str]) -> str:
+    """Format a decimal string from the audit trail in the installation's currency."""
+    try:
+        return money(parse_amount(str(value), field="amount", allow_negative=True))
+    except InvalidInput:
+        return str(value)
+
+
+def _entry_title(
+    event: AuditEvent, numbers: dict[str, str], money: Callable[[int], str]
+) -> tuple[str, str]:
     """Return a readable title and details for an audit event."""
     c = event.changes
     subject = numbers.get(event.object_id, event.object_repr)
@@ -208,12 +238,13 @@ def _entry_title(event: AuditEvent, numbers: dict[str, str]) -> tuple[str, str]:
         "subscription.sell": lambda: (
             f"{subject} sold: {c.get('offer')} v{c.get('version')}, "
             f"{c.get('term_months')} months, from {c.get('effective')}",
-            "; ".join(f"from month {m}: {p}" for m, p in c.get("schedule", [])),
+            "; ".join(f"from month {m}: {_money_text(p, money)}" for m, p in c.get("schedule", [])),
         ),
         "subscription.cancel": lambda: (
             f"{subject} cancelled ({c.get('reason')}), last day {c.get('last_day')}",
             f"requested {c.get('requested_on')}; early-termination fee "
-            f"{c.get('early_termination_fee')}" + (f"; {event.note}" if event.note else ""),
+            f"{_money_text(c.get('early_termination_fee'), money)}"
+            + (f"; {event.note}" if event.note else ""),
         ),
         "subscription.suspend": lambda: (
             f"{subject} suspended from {c.get('from')} to {c.get('to') or 'resume'}",
@@ -226,7 +257,7 @@ def _entry_title(event: AuditEvent, numbers: dict[str, str]) -> tuple[str, str]:
         ),
         "subscription.attach_addon": lambda: (
             f"{subject}: {c.get('addon')} added from {c.get('effective')}",
-            f"{c.get('monthly_price')} a month",
+            f"{_money_text(c.get('monthly_price'), money)} a month",
         ),
         "subscription.detach_addon": lambda: (
             f"{subject}: {c.get('addon')} removed after {c.get('last_day')}",
@@ -267,15 +298,17 @@ def customer_story(customer: Customer, day: date, money: Callable[[int], str]) -
             for s in subscription.suspensions.order_by("start_date")
         ]
         state = getattr(subscription, "state", "")
+        end = subscription.end_date
+        fee = money(cancellation_fee(subscription, end)) if end else ""
         stories.append(
             SubscriptionStory(
-                subscription, STATE_LABELS.get(state, state), plans, addons, suspensions
+                subscription, STATE_LABELS.get(state, state), plans, addons, suspensions, fee
             )
         )
     numbers = {str(s.pk): s.number for s in subscriptions}
     entries = []
     for event in timeline(customer)[:200]:
-        title, details = _entry_title(event, numbers)
+        title, details = _entry_title(event, numbers, money)
         entries.append(
             TimelineEntry(
                 at=event.at,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from rota.audit.actors import Actor
 from rota.audit.services import audit_record
-from rota.billing.pricing import commitment_end, early_termination_fee
+from rota.billing.pricing import commitment_end
 from rota.catalog.models import AddOn, OfferVersion, VersionStatus
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.money import format_amount
@@ -31,6 +31,7 @@ from rota.subscriptions.models import (
     SubscriptionAddOn,
     Suspension,
 )
+from rota.subscriptions.selectors import cancellation_fee, plan_on
 
 ADDRESS_FIELDS = ("street", "building", "apartment", "postal_code", "city", "municipality_code")
 # Business dates outside this window are typing mistakes, not contracts.
@@ -239,30 +240,12 @@ def subscription_sell(
     return subscription
 
 
-def plan_on(subscription: Subscription, day: date) -> Plan:
-    """Return the plan in force on a day (the first plan for days before the start)."""
-    plan = subscription.plans.filter(valid_from__lte=day).order_by("-valid_from").first()
-    return plan or subscription.plans.order_by("valid_from").first()  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
 class CancellationResult:
     """A cancelled subscription and the early-termination fee billing will add."""
 
     subscription: Subscription
     fee_minor: int
-
-
-def cancellation_fee(subscription: Subscription, last_day: date) -> int:
-    """Return the early-termination fee if service ends after `last_day`."""
-    plan = plan_on(subscription, last_day)
-    return early_termination_fee(
-        rule=plan.early_termination_rule,
-        amount_minor=plan.early_termination_amount_minor,
-        contract_start=plan.contract_start,
-        term_months=plan.term_months,
-        last_day=last_day,
-    )
 
 
 @transaction.atomic
