@@ -3,8 +3,9 @@
 `generate` is pure: from a catalog snapshot and a few numbers it yields rows (plain tuples
 in the column order of `COLUMNS`) and never touches the database, so the same inputs give
 the same rows. `demo_history_load` snapshots the catalog, then writes those rows in one
-transaction with batched multi-row INSERTs and primary keys assigned up front, so children
-reference their parents without reading anything back.
+transaction, a batch of customers at a time (one prepared INSERT run over the whole batch,
+COPY on PostgreSQL), with primary keys assigned up front, so children reference their
+parents without reading anything back.
 
 Every row obeys the rules of the subscription services: plans copy the version's phases
 for their term, an offer change adds a plan from its day, suspensions never overlap,
@@ -785,7 +786,7 @@ class _Generator:
                 break
             month = self._month_hit(self._month_of(end) + 2, SUSPEND[segment])
 
-        # Rows and events, in the order they happened.
+        # Rows, and events that carry the time each change was recorded.
         end_date = last_day
         current = upgrade or plan
         # The first sale is recorded a few minutes after the customer.
@@ -806,9 +807,12 @@ class _Generator:
             },
             at=customer_created and customer_created + timedelta(seconds=rng.between(60, 900)),
         )
+        # Contracts older than the window came from the ISP's previous system: Rota bills
+        # them from the window's first day, as an import would (billing-rules: bill_from).
+        bill_from = max(start, self.window_start)
         chunk.rows["subscriptions"].append(
             (
-                sid, cid, current.version.offer_id, start, end_date, start, street, building,
+                sid, cid, current.version.offer_id, start, end_date, bill_from, street, building,
                 apartment, postal, town.name, town.municipality_code,
                 "rural" if town.rural else "urban", requested, reason, note, sell_at,
             )

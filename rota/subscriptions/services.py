@@ -104,13 +104,20 @@ def _sellable(version: OfferVersion, term_months: int, field: str = "offer") -> 
 
 def _addon_errors(version: OfferVersion, codes: list[str]) -> list[FieldError]:
     allowed = set(version.addons.values_list("code", flat=True))
-    known = set(AddOn.objects.filter(code__in=codes).values_list("code", flat=True))
+    known = {a.code: a for a in AddOn.objects.filter(code__in=codes)}
     errors = []
     for code in codes:
-        if code not in known:
+        addon = known.get(code)
+        if addon is None:
             errors.append(FieldError("addons", f"unknown add-on {code}"))
         elif code not in allowed:
             errors.append(FieldError("addons", f"{code} is not sold with {version.offer.code}"))
+        elif not addon.is_active:
+            errors.append(FieldError("addons", f"{code} is no longer sold"))
+        elif version.offer.segment not in addon.segments:
+            errors.append(
+                FieldError("addons", f"{code} is not sold to {version.offer.segment} customers")
+            )
     return errors
 
 
@@ -276,6 +283,8 @@ def subscription_cancel(
         errors.append(
             FieldError("last_day", f"must not be before the start date {subscription.start_date}")
         )
+    if requested_on > today:
+        errors.append(FieldError("requested_on", "must not be in the future"))
     if reason == CancelReason.OTHER and not note.strip():
         errors.append(FieldError("note", "say why when the reason is 'other'"))
     if errors:

@@ -462,3 +462,26 @@ def test_a_household_offer_is_not_sold_to_a_business(firma: Customer, actor: Act
             "change the customer's segment first",
         )
     ]
+
+
+def test_a_cancellation_cannot_be_requested_in_the_future(firma: Customer, actor: Actor) -> None:
+    sub = sell(firma, actor)
+    with pytest.raises(InvalidInput) as exc:
+        services.subscription_cancel(
+            subscription=sub,
+            requested_on=date(2026, 5, 11),
+            last_day=date(2026, 6, 30),
+            reason="price",
+            actor=actor,
+            today=TODAY,
+        )
+    assert errors_of(exc) == [("requested_on", "must not be in the future")]
+
+
+def test_an_add_on_no_longer_sold_is_refused(firma: Customer, actor: Actor) -> None:
+    from rota.catalog.models import AddOn
+
+    AddOn.objects.filter(code="vpn").update(is_active=False)
+    with pytest.raises(InvalidInput) as exc:
+        sell(firma, actor, addons=["vpn"])
+    assert errors_of(exc) == [("addons", "vpn is no longer sold")]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -20,14 +21,13 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--today must be a date such as 2026-11-21, not {text!r}") from None
+        raise ArgumentTypeError(f"not a date such as 2026-11-21: {text!r}") from None
 
 
 def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise CommandError("counts must not be negative")
-    return value
+    if not text.isdigit():
+        raise ArgumentTypeError(f"not a whole number of at least 0: {text!r}")
+    return int(text)
 
 
 class Command(BaseCommand):
