@@ -38,9 +38,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilter]) -> dict
     if filters.kind:
         customers = customers.filter(kind=filters.kind)
     if filters.tag:
-        # Tags are stored normalised (lower case, sorted); match the quoted JSON string,
-        # which works on SQLite and PostgreSQL alike.
-        customers = customers.filter(tags__icontains=f'"{filters.tag.strip().lower()}"')
+        customers = selectors.with_tag(customers, filters.tag)
     rows = customers[page(filters.limit, filters.offset)]
     return {"items": [CustomerOut.build(c) for c in rows], "count": customers.count()}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from rota.core.errors import NotFound
@@ -38,3 +41,12 @@ def search_customers(query: str) -> QuerySet[Customer]:
     if len(parts) == 2:
         condition |= Q(first_name__iexact=parts[0], last_name__iexact=parts[1])
     return queryset.filter(condition)
+
+
+def with_tag(queryset: QuerySet[Customer], tag: str) -> QuerySet[Customer]:
+    """Keep the customers that carry `tag` (tags are stored lower case)."""
+    tag = tag.strip().lower()
+    if connection.features.supports_json_field_contains:
+        return queryset.filter(tags__contains=[tag])
+    # SQLite stores the list as JSON text, non-ASCII escaped: match the encoded element.
+    return queryset.filter(tags__icontains=json.dumps(tag))

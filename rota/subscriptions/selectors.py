@@ -244,7 +244,12 @@ def _entry_title(
             f"{subject} cancelled ({c.get('reason')}), last day {c.get('last_day')}",
             f"requested {c.get('requested_on')}; early-termination fee "
             f"{_money_text(c.get('early_termination_fee'), money)}"
-            + (f"; {event.note}" if event.note else ""),
+            + (f"; {event.note}" if event.note else "")
+            + (
+                f"; withdrawn offer changes: {', '.join(c['withdrawn_offer_changes'])}"
+                if c.get("withdrawn_offer_changes")
+                else ""
+            ),
         ),
         "subscription.suspend": lambda: (
             f"{subject} suspended from {c.get('from')} to {c.get('to') or 'resume'}",

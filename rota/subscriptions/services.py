@@ -452,6 +452,14 @@ def subscription_change_offer(
         errors.append(FieldError("on", "another offer change is already planned after this date"))
     if subscription.end_date is not None and on > subscription.end_date:
         errors.append(FieldError("on", f"service ends on {subscription.end_date}"))
+    if version.offer.segment != subscription.customer.segment:
+        errors.append(
+            FieldError(
+                "offer",
+                f"{version.offer.code} is a {version.offer.segment} offer and the customer is "
+                f"in the {subscription.customer.segment} segment",
+            )
+        )
     if version.offer_id == current.offer_version.offer_id and not new_contract:
         errors.append(FieldError("offer", "is the offer the subscription already has"))
     active_addons = subscription.addons.filter(

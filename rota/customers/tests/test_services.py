@@ -162,3 +162,13 @@ def test_search_by_name_email_phone_tax_id_and_address(actor: Actor) -> None:
     assert list(search_customers("5260001246")) == [firma]
     assert list(search_customers("Lipowa")) == [anna]
     assert list(search_customers("Radom")) == [anna, firma]
+
+
+def test_tag_filter_matches_whole_tags_including_non_ascii(actor: Actor) -> None:
+    from rota.customers.selectors import with_tag
+
+    anna = customer_create(data=replace(ANNA, tags=("Łódź", "vip")), actor=actor)
+    customer_create(data=replace(FIRMA, tags=("vip2",)), actor=actor)
+    assert list(with_tag(Customer.objects.all(), "łódź")) == [anna]
+    assert list(with_tag(Customer.objects.all(), "vip")) == [anna]
+    assert list(with_tag(Customer.objects.all(), "ip")) == []
