@@ -682,7 +682,13 @@ def test_change_offer_refusals_name_the_fields(crm: Client, sold: dict[str, Any]
         422,
         "The offer cannot be changed.",
         url,
-        [{"field": "term_months", "message": "speedster is sold with 0 months"}],
+        [
+            {"field": "term_months", "message": "speedster is sold with 0 months"},
+            {
+                "field": "offer",
+                "message": "speedster is a household offer and the customer is in the business segment",
+            },
+        ],
     )
     wrong_term = act(
         crm,
