@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rota.catalog",
     "rota.customers",
     "rota.subscriptions",
+    "rota.billing",
     "rota.demo",
 ]
 

@@ -1,0 +1,119 @@
+"""Billing runs, invoices and their lines. Issued invoices are never edited."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from rota.customers.models import Customer
+from rota.subscriptions.models import Subscription, SubscriptionAddOn
+
+
+class BillingRun(models.Model):
+    """One run of billing for a calendar month."""
+
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    issue_date = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    invoices = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    net_minor = models.BigIntegerField(default=0)
+    tax_minor = models.BigIntegerField(default=0)
+    gross_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Billing run {self.period} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number used in a calendar year: numbering is gapless per year."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """One customer's regular invoice for one period."""
+
+    number = models.CharField(max_length=40, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    period = models.CharField(max_length=7)
+    run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, related_name="+")
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3)
+    net_minor = models.BigIntegerField()
+    tax_minor = models.BigIntegerField()
+    gross_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-issue_date", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "period"], name="invoice_one_per_customer_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_minor=models.F("net_minor") + models.F("tax_minor")),
+                name="invoice_totals_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    """A charge, credit or fee. Charge lines record the days they cover (inclusive)."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", "Service"
+        ADDON = "addon", "Add-on"
+        CREDIT = "credit", "Credit"
+        FEE = "fee", "Early-termination fee"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    addon = models.ForeignKey(
+        SubscriptionAddOn, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    service_start = models.DateField(null=True, blank=True)
+    service_end = models.DateField(null=True, blank=True, help_text="Last day covered")
+    days = models.PositiveSmallIntegerField(default=0)
+    monthly_price_minor = models.BigIntegerField(default=0)
+    amount_minor = models.BigIntegerField()
+    net_minor = models.BigIntegerField()
+    tax_minor = models.BigIntegerField()
+    gross_minor = models.BigIntegerField()
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    credits_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+    )
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        indexes = [models.Index(fields=["subscription", "kind"], name="line_subscription_kind")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gross_minor=models.F("net_minor") + models.F("tax_minor")),
+                name="line_totals_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="fee") | Q(service_start__isnull=False, service_end__isnull=False),
+                name="line_charge_has_days",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice}: {self.description}"

@@ -1,0 +1,160 @@
+"""The billing run on the database: the worked example end to end, numbering, re-runs."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from rota.audit.actors import Actor
+from rota.billing.models import BillingRun, Invoice, InvoiceLine
+from rota.billing.services import billing_run
+from rota.catalog.models import OfferVersion
+from rota.core.errors import InvalidInput
+from rota.customers.models import Customer
+from rota.customers.services import CustomerData, customer_create
+from rota.subscriptions import services as subs
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def firma(demo_catalog: None, actor: Actor) -> Customer:
+    return customer_create(
+        data=CustomerData(
+            kind="company",
+            company_name="Piekarnia Nowak sp. z o.o.",
+            tax_id="5260001246",
+            street="ul. Rynek",
+            building="1",
+            postal_code="26-600",
+            city="Radom",
+        ),
+        actor=actor,
+    )
+
+
+def sell_4business(customer: Customer, actor: Actor) -> subs.Subscription:
+    OfferVersion.objects.filter(offer__code="4business").update(
+        early_termination_rule="fixed", early_termination_amount_minor=30000
+    )
+    return subs.subscription_sell(
+        customer=customer,
+        version=OfferVersion.objects.get(offer__code="4business", status="active"),
+        term_months=24,
+        start_date=date(2026, 1, 15),
+        address=subs.ServiceAddress("ul. Rynek", "1", "26-600", "Radom"),
+        actor=actor,
+        today=date(2026, 1, 10),
+    )
+
+
+def bill(period: str, actor: Actor, issue: str | None = None) -> None:
+    billing_run(
+        period=period,
+        actor=actor,
+        issue_date=date.fromisoformat(issue or f"{period}-28"),
+        today=TODAY,
+    )
+
+
+def lines(period: str) -> list[tuple[str, str | None, str | None, int, int, int]]:
+    return [
+        (
+            line.kind,
+            line.service_start.isoformat() if line.service_start else None,
+            line.service_end.isoformat() if line.service_end else None,
+            line.amount_minor,
+            line.tax_minor,
+            line.gross_minor,
+        )
+        for line in InvoiceLine.objects.filter(invoice__period=period).order_by("id")
+    ]
+
+
+def test_the_worked_example_through_the_database(firma: Customer, actor: Actor) -> None:
+    sub = sell_4business(firma, actor)
+    for period in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05"):
+        bill(period, actor)
+    assert lines("2026-01") == [("service", "2026-01-15", "2026-01-31", 5758, 1324, 7082)]
+    assert lines("2026-04") == [
+        ("service", "2026-04-01", "2026-04-14", 4900, 1127, 6027),
+        ("service", "2026-04-15", "2026-04-30", 5066, 1165, 6231),
+    ]
+    april = Invoice.objects.get(period="2026-04")
+    assert (april.number, april.net_minor, april.tax_minor, april.gross_minor) == (
+        "FV/2026/000004",
+        9966,
+        2292,
+        12258,
+    )
+    assert (april.issue_date, april.due_date) == (date(2026, 4, 28), date(2026, 5, 12))
+
+    subs.subscription_cancel(
+        subscription=sub,
+        requested_on=date(2026, 5, 10),
+        last_day=date(2026, 4, 19),
+        reason="competitor",
+        actor=actor,
+        today=date(2026, 5, 10),
+    )
+    bill("2026-06", actor, issue="2026-06-01")
+    assert lines("2026-06") == [
+        ("credit", "2026-04-20", "2026-04-30", -3483, -801, -4284),
+        ("credit", "2026-05-01", "2026-05-31", -9499, -2185, -11684),
+        ("fee", None, None, 30000, 6900, 36900),
+    ]
+    june = Invoice.objects.get(period="2026-06")
+    assert (june.number, june.net_minor) == ("FV/2026/000006", 17018)
+    credit = InvoiceLine.objects.filter(kind="credit").first()
+    assert credit is not None and credit.credits_line is not None
+    assert credit.credits_line.service_start == date(2026, 4, 15)
+
+
+def test_rerun_and_dry_run_write_nothing(firma: Customer, actor: Actor) -> None:
+    sell_4business(firma, actor)
+    summary = billing_run(period="2026-02", actor=actor, dry_run=True, today=TODAY)
+    assert (summary.invoices, summary.lines, summary.gross_minor) == (1, 2, 7082 + 12915)
+    assert (Invoice.objects.count(), BillingRun.objects.count()) == (0, 0)
+    bill("2026-02", actor)
+    again = billing_run(period="2026-02", actor=actor, today=TODAY)
+    assert (again.invoices, again.lines) == (0, 0)
+    assert Invoice.objects.count() == 1
+
+
+def test_numbering_restarts_each_year_without_gaps(firma: Customer, actor: Actor) -> None:
+    sell_4business(firma, actor)
+    bill("2026-01", actor, issue="2026-12-30")
+    bill("2026-02", actor, issue="2027-01-02")
+    bill("2026-03", actor, issue="2027-01-03")
+    assert list(Invoice.objects.order_by("id").values_list("number", flat=True)) == [
+        "FV/2026/000001",
+        "FV/2027/000001",
+        "FV/2027/000002",
+    ]
+
+
+def test_bad_periods_are_refused(firma: Customer, actor: Actor) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        billing_run(period="2026-13", actor=actor, today=TODAY)
+    assert exc.value.errors[0].field == "period"
+    with pytest.raises(InvalidInput) as exc:
+        billing_run(period="2026-08", actor=actor, today=TODAY)
+    assert [(e.field, e.message) for e in exc.value.errors] == [
+        ("period", "must not be later than next month")
+    ]
+    assert BillingRun.objects.count() == 0
+
+
+def test_bill_command_prints_a_summary(firma: Customer, actor: Actor) -> None:
+    sell_4business(firma, actor)
+    out = io.StringIO()
+    call_command("bill", "--period", "2026-01", "--issue-date", "2026-02-01", stdout=out)
+    text = out.getvalue()
+    assert "57.58" in text and "70.82" in text and "FV/2026/000001" in text
+    with pytest.raises(CommandError):
+        call_command("bill", "--period", "26-01", stdout=io.StringIO())
