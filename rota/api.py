@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from rota.billing.api import router as billing_router
 from rota.catalog.api import router as catalog_router
 from rota.core.errors import (
     Conflict,
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("/", catalog_router)
 api.add_router("/", customers_router)
 api.add_router("/", subscriptions_router)
+api.add_router("/", billing_router)
 
 
 @api.exception_handler(DomainError)

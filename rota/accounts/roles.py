@@ -40,6 +40,8 @@ CUSTOMERS_WRITE = [
     "subscriptions.add_subscription",
     "subscriptions.change_subscription",
 ]
+BILLING_READ = ["billing.view_invoice", "billing.view_invoiceline", "billing.view_billingrun"]
+BILLING_WRITE = ["billing.add_billingrun"]
 ADMINISTRATION = [
     "installation.change_installation",
     "accounts.view_apitoken",
@@ -55,12 +57,18 @@ AUDIT_READ = ["audit.view_auditevent", "accounts.view_apitoken", "auth.view_user
 
 # Each later capability adds its permissions here and a data migration that re-syncs them.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    ADMINISTRATOR: CATALOG_READ + CATALOG_WRITE + CUSTOMERS_READ + CUSTOMERS_WRITE + ADMINISTRATION,
-    SALES: CATALOG_READ + CUSTOMERS_READ + CUSTOMERS_WRITE,
-    FINANCE: CATALOG_READ + CUSTOMERS_READ,
-    SUPPORT: CATALOG_READ + CUSTOMERS_READ,
-    PLANNER: CATALOG_READ + CUSTOMERS_READ,
-    AUDITOR: CATALOG_READ + CUSTOMERS_READ + AUDIT_READ,
+    ADMINISTRATOR: CATALOG_READ
+    + CATALOG_WRITE
+    + CUSTOMERS_READ
+    + CUSTOMERS_WRITE
+    + BILLING_READ
+    + BILLING_WRITE
+    + ADMINISTRATION,
+    SALES: CATALOG_READ + CUSTOMERS_READ + CUSTOMERS_WRITE + BILLING_READ,
+    FINANCE: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + BILLING_WRITE,
+    SUPPORT: CATALOG_READ + CUSTOMERS_READ + BILLING_READ,
+    PLANNER: CATALOG_READ + CUSTOMERS_READ + BILLING_READ,
+    AUDITOR: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + AUDIT_READ,
 }
 
 

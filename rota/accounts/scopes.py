@@ -8,6 +8,8 @@ SCOPES: dict[str, str] = {
     "catalog:write": "catalog.change_offerversion",
     "customers:read": "customers.view_customer",
     "customers:write": "customers.change_customer",
+    "billing:read": "billing.view_invoice",
+    "billing:write": "billing.add_billingrun",
 }
 
 

@@ -62,6 +62,23 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": "Billing",
+            "items": [
+                {
+                    "title": "Billing runs",
+                    "icon": "receipt",
+                    "link": reverse_lazy("admin:billing_billingrun_changelist"),
+                    "permission": _perm("billing.view_billingrun"),
+                },
+                {
+                    "title": "Invoices",
+                    "icon": "description",
+                    "link": reverse_lazy("admin:billing_invoice_changelist"),
+                    "permission": _perm("billing.view_invoice"),
+                },
+            ],
+        },
+        {
             "title": "Administration",
             "items": [
                 {

@@ -1,0 +1,153 @@
+"""Billing in the back office: run history with a run form and preview, invoices with lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
+
+from rota.audit.actors import Actor
+from rota.billing.forms import RunForm
+from rota.billing.models import BillingRun, Invoice, InvoiceLine
+from rota.billing.services import billing_run
+from rota.core.errors import InvalidInput
+from rota.core.forms import add_field_errors
+from rota.core.periods import Month
+from rota.installation.selectors import money_formatter
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _money(value: int) -> str:
+    return money_formatter()(value)
+
+
+class InvoiceLineInline(TabularInline):
+    model = InvoiceLine
+    fields = ["kind", "description", "subscription", "days", "net", "tax", "gross"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @display(description="net")
+    def net(self, obj: InvoiceLine) -> str:
+        return _money(obj.net_minor)
+
+    @display(description="tax")
+    def tax(self, obj: InvoiceLine) -> str:
+        return f"{_money(obj.tax_minor)} ({obj.tax_rate * 100:.0f}%)"
+
+    @display(description="gross")
+    def gross(self, obj: InvoiceLine) -> str:
+        return _money(obj.gross_minor)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "customer", "period", "issue_date", "due_date", "net", "gross"]
+    list_filter = ["period", "issue_date"]
+    search_fields = ["number", "customer__last_name", "customer__company_name"]
+    list_select_related = ["customer"]
+    inlines = [InvoiceLineInline]
+    fields = ["number", "customer", "period", "issue_date", "due_date", "net", "tax", "gross"]
+    readonly_fields = fields
+
+    @display(description="net", ordering="net_minor")
+    def net(self, obj: Invoice) -> str:
+        return _money(obj.net_minor)
+
+    @display(description="tax")
+    def tax(self, obj: Invoice) -> str:
+        return _money(obj.tax_minor)
+
+    @display(description="gross", ordering="gross_minor")
+    def gross(self, obj: Invoice) -> str:
+        return _money(obj.gross_minor)
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "period",
+        "issue_date",
+        "started_at",
+        "actor_label",
+        "invoices",
+        "lines",
+        "gross",
+    ]
+    change_list_template = "billing/run_list.html"
+
+    @display(description="gross")
+    def gross(self, obj: BillingRun) -> str:
+        return _money(obj.gross_minor)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("run/", self.admin_site.admin_view(self.run_view), name="billing_run"),
+            *super().get_urls(),
+        ]
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        """Preview or run billing for a month."""
+        if not request.user.has_perm("billing.add_billingrun"):
+            raise PermissionDenied
+        next_month = str(Month.of(timezone.localdate()))
+        form = RunForm(request.POST or None, initial={"period": next_month, "dry_run": True})
+        summary = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                summary = billing_run(
+                    period=data["period"],
+                    issue_date=data["issue_date"],
+                    dry_run=data["dry_run"],
+                    actor=Actor.for_user(request.user),
+                )
+            except InvalidInput as exc:
+                add_field_errors(form, exc.errors)
+            else:
+                if not summary.dry_run:
+                    messages.success(
+                        request,
+                        f"Billing {summary.period}: {summary.invoices} invoices, "
+                        f"{_money(summary.gross_minor)} gross.",
+                    )
+                    return HttpResponseRedirect(reverse("admin:billing_billingrun_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Run billing",
+            "form": form,
+            "summary": summary,
+            "money": {
+                "net": summary and _money(summary.net_minor),
+                "tax": summary and _money(summary.tax_minor),
+                "gross": summary and _money(summary.gross_minor),
+            },
+        }
+        return TemplateResponse(request, "billing/run.html", context)

@@ -1,0 +1,64 @@
+"""Billing endpoints: run a month, read invoices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from pydantic import Field
+
+from rota.accounts.api_auth import actor_of, scoped
+from rota.billing.models import Invoice
+from rota.billing.schemas import InvoiceList, InvoiceOut, RunIn, RunOut
+from rota.billing.services import billing_run
+from rota.core.errors import NotFound
+from rota.core.problems import ERRORS, PageQuery, page
+from rota.installation.selectors import installation_get
+
+router = Router(tags=["billing"])
+READ = scoped("billing:read")
+WRITE = scoped("billing:write")
+
+
+@router.post("/billing/runs", response={200: RunOut, **ERRORS}, auth=WRITE)
+def run(request: HttpRequest, payload: RunIn) -> dict[str, Any]:
+    """Bill a month (or preview it with dry_run) and return the run's summary."""
+    summary = billing_run(
+        period=payload.period,
+        issue_date=payload.issue_date,
+        dry_run=payload.dry_run,
+        actor=actor_of(request),
+    )
+    return RunOut.build(summary, installation_get().currency)
+
+
+class InvoiceFilter(PageQuery):
+    customer: int | None = Field(None, ge=1, le=2**63 - 1)
+    period: str | None = None
+    number: str | None = None
+
+
+def _invoices() -> Any:
+    return Invoice.objects.prefetch_related("lines").order_by("id")
+
+
+@router.get("/invoices", response={200: InvoiceList, **ERRORS}, auth=READ)
+def list_invoices(request: HttpRequest, filters: Query[InvoiceFilter]) -> dict[str, Any]:
+    """List invoices with their lines, filtered by customer, period or number."""
+    invoices = _invoices()
+    for name in ("customer", "period", "number"):
+        value = getattr(filters, name)
+        if value is not None:
+            invoices = invoices.filter(**{name: value})
+    rows = invoices[page(filters.limit, filters.offset)]
+    return {"items": [InvoiceOut.build(i) for i in rows], "count": invoices.count()}
+
+
+@router.get("/invoices/{invoice_id}", response={200: InvoiceOut, **ERRORS}, auth=READ)
+def get_invoice(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
+    """Get one invoice with its lines."""
+    invoice = _invoices().filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(detail=f"There is no invoice {invoice_id}.")
+    return InvoiceOut.build(invoice)
