@@ -14,6 +14,7 @@ from unfold.decorators import display
 
 from rota.audit.actors import Actor
 from rota.audit.admin import AuditHistoryMixin
+from rota.billing.selectors import customer_invoices
 from rota.customers.forms import CustomerForm
 from rota.customers.models import Customer
 from rota.customers.selectors import search_customers
@@ -120,4 +121,10 @@ class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
         if customer is not None:
             context["story"] = customer_story(customer, timezone.localdate(), money_formatter())
             context["can_sell"] = request.user.has_perm("subscriptions.add_subscription")
+            if request.user.has_perm("billing.view_invoice"):
+                money = money_formatter()
+                context["invoices"] = [
+                    (invoice, money(invoice.gross_minor))
+                    for invoice in customer_invoices(customer.pk)
+                ]
         return super().change_view(request, object_id, form_url, context)

@@ -152,6 +152,8 @@ def test_finance_previews_then_runs_from_the_back_office(
     assert Invoice.objects.get().number == "FV/2026/000001"
     invoice_page = text(client.get(f"/admin/billing/invoice/{Invoice.objects.get().pk}/change/"))
     assert "4Business 2026-01-15–2026-01-31" in invoice_page and "70,82 zł" in invoice_page
+    customer_page = text(client.get(f"/admin/customers/customer/{sold.pk}/change/"))
+    assert "FV/2026/000001 2026-01 2026-02-01 2026-02-15 70,82 zł" in customer_page
     bad = client.post("/admin/billing/billingrun/run/", {"period": "2026-13"})
     assert "must be a month in the form YYYY-MM, such as 2026-04" in text(bad)
     assert BillingRun.objects.count() == 1
