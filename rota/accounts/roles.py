@@ -40,8 +40,13 @@ CUSTOMERS_WRITE = [
     "subscriptions.add_subscription",
     "subscriptions.change_subscription",
 ]
-BILLING_READ = ["billing.view_invoice", "billing.view_invoiceline", "billing.view_billingrun"]
-BILLING_WRITE = ["billing.add_billingrun"]
+BILLING_READ = [
+    "billing.view_invoice",
+    "billing.view_invoiceline",
+    "billing.view_billingrun",
+    "billing.view_payment",
+]
+BILLING_WRITE = ["billing.add_billingrun", "billing.add_payment"]
 ADMINISTRATION = [
     "installation.change_installation",
     "accounts.view_apitoken",

@@ -14,11 +14,13 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from rota.audit.actors import Actor
-from rota.billing.forms import RunForm
-from rota.billing.models import BillingRun, Invoice, InvoiceLine
+from rota.billing.forms import PaymentForm, RunForm
+from rota.billing.models import BillingRun, Invoice, InvoiceLine, Payment
+from rota.billing.payments import invoice_status, payment_record, with_balance
 from rota.billing.services import billing_run
 from rota.core.errors import InvalidInput
 from rota.core.forms import add_field_errors
+from rota.core.money import parse_amount
 from rota.core.periods import Month
 from rota.installation.selectors import money_formatter
 
@@ -68,13 +70,54 @@ class InvoiceLineInline(TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ["number", "customer", "period", "issue_date", "due_date", "net", "gross"]
+    list_display = [
+        "number",
+        "customer",
+        "period",
+        "issue_date",
+        "due_date",
+        "net",
+        "gross",
+        "balance",
+        "status_badge",
+    ]
     list_filter = ["period", "issue_date"]
     search_fields = ["number", "customer__last_name", "customer__company_name"]
     list_select_related = ["customer"]
     inlines = [InvoiceLineInline]
-    fields = ["number", "customer", "period", "issue_date", "due_date", "net", "tax", "gross"]
+    fields = [
+        "number",
+        "customer",
+        "period",
+        "issue_date",
+        "due_date",
+        "net",
+        "tax",
+        "gross",
+        "balance",
+        "status_badge",
+    ]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return with_balance(super().get_queryset(request))
+
+    @display(description="balance")
+    def balance(self, obj: Invoice) -> str:
+        return _money(getattr(obj, "balance_minor", obj.gross_minor))
+
+    @display(
+        description="status",
+        label={
+            "open": "info",
+            "partially_paid": "warning",
+            "paid": "success",
+            "overdue": "danger",
+            "credit": "info",
+        },
+    )
+    def status_badge(self, obj: Invoice) -> str:
+        return invoice_status(obj, timezone.localdate())
 
     @display(description="net", ordering="net_minor")
     def net(self, obj: Invoice) -> str:
@@ -151,3 +194,49 @@ class BillingRunAdmin(ReadOnlyAdmin):
             },
         }
         return TemplateResponse(request, "billing/run.html", context)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ModelAdmin):
+    form = PaymentForm
+    list_display = ["received_on", "customer", "amount", "method", "reference", "allocated_to"]
+    list_filter = ["method", "received_on"]
+    search_fields = ["reference", "customer__last_name", "customer__company_name"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer"]
+    actions = None
+
+    @display(description="amount", ordering="amount_minor")
+    def amount(self, obj: Payment) -> str:
+        return _money(obj.amount_minor)
+
+    @display(description="settled")
+    def allocated_to(self, obj: Payment) -> str:
+        return (
+            ", ".join(
+                f"{a.invoice.number} {_money(a.amount_minor)}"
+                for a in obj.allocations.select_related("invoice")
+            )
+            or "customer credit"
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        result = payment_record(
+            customer=data["customer"],
+            amount_minor=parse_amount(data["amount"], field="amount"),
+            received_on=data["received_on"],
+            method=data["method"],
+            reference=data["reference"],
+            actor=Actor.for_user(request.user),
+        )
+        obj.pk = result.payment.pk
+
+    def log_addition(self, *args: Any, **kwargs: Any) -> None:
+        """Skip Django's admin log: the audit trail records every change."""

@@ -5,15 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
+from ninja.responses import Status
 from pydantic import Field
 
 from rota.accounts.api_auth import actor_of, scoped
 from rota.billing.models import Invoice
-from rota.billing.schemas import InvoiceList, InvoiceOut, RunIn, RunOut
+from rota.billing.payments import customer_credit, payment_record, with_balance
+from rota.billing.schemas import InvoiceList, InvoiceOut, PaymentIn, PaymentOut, RunIn, RunOut
 from rota.billing.services import billing_run
 from rota.core.errors import NotFound
+from rota.core.money import format_amount, parse_amount
 from rota.core.problems import ERRORS, PageQuery, page
+from rota.customers.selectors import customer_get
 from rota.installation.selectors import installation_get
 
 router = Router(tags=["billing"])
@@ -40,7 +45,7 @@ class InvoiceFilter(PageQuery):
 
 
 def _invoices() -> Any:
-    return Invoice.objects.prefetch_related("lines").order_by("id")
+    return with_balance(Invoice.objects.prefetch_related("lines")).order_by("id")
 
 
 @router.get("/invoices", response={200: InvoiceList, **ERRORS}, auth=READ)
@@ -52,7 +57,8 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilter]) -> dict[s
         if value is not None:
             invoices = invoices.filter(**{name: value})
     rows = invoices[page(filters.limit, filters.offset)]
-    return {"items": [InvoiceOut.build(i) for i in rows], "count": invoices.count()}
+    today = timezone.localdate()
+    return {"items": [InvoiceOut.build(i, today) for i in rows], "count": invoices.count()}
 
 
 @router.get("/invoices/{invoice_id}", response={200: InvoiceOut, **ERRORS}, auth=READ)
@@ -61,4 +67,35 @@ def get_invoice(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
     invoice = _invoices().filter(pk=invoice_id).first()
     if invoice is None:
         raise NotFound(detail=f"There is no invoice {invoice_id}.")
-    return InvoiceOut.build(invoice)
+    return InvoiceOut.build(invoice, timezone.localdate())
+
+
+@router.post("/payments", response={201: PaymentOut, **ERRORS}, auth=WRITE)
+def record_payment(request: HttpRequest, payload: PaymentIn) -> Status[dict[str, Any]]:
+    """Record a payment; it settles the customer's open invoices oldest first."""
+    result = payment_record(
+        customer=customer_get(payload.customer),
+        amount_minor=parse_amount(payload.amount, field="amount"),
+        received_on=payload.received_on,
+        method=payload.method,
+        reference=payload.reference,
+        actor=actor_of(request),
+    )
+    payment = result.payment
+    return Status(
+        201,
+        {
+            "id": payment.pk,
+            "customer": payment.customer_id,
+            "amount": format_amount(payment.amount_minor),
+            "currency": installation_get().currency,
+            "received_on": payment.received_on,
+            "method": payment.method,
+            "reference": payment.reference,
+            "allocations": [
+                {"invoice": number, "amount": format_amount(amount)}
+                for number, amount in result.allocations
+            ],
+            "customer_credit": format_amount(customer_credit(payment.customer_id)),
+        },
+    )

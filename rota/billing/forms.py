@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
     UnfoldAdminTextInputWidget,
     UnfoldBooleanSwitchWidget,
 )
+
+from rota.billing.models import Payment
 
 
 class RunForm(forms.Form):
@@ -23,3 +29,17 @@ class RunForm(forms.Form):
         initial=True,
         widget=UnfoldBooleanSwitchWidget,
     )
+
+
+class PaymentForm(forms.ModelForm):
+    """Money received: the amount as a decimal; allocation is the service's job."""
+
+    amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        widget=UnfoldAdminDecimalFieldWidget,
+    )  # fmt: skip
+
+    class Meta:
+        model = Payment
+        fields = ["customer", "received_on", "method", "reference"]
+        widgets = {"method": UnfoldAdminSelectWidget}

@@ -117,3 +117,47 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice}: {self.description}"
+
+
+class Payment(models.Model):
+    """Money received from a customer, allocated to their open invoices oldest first."""
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", "Bank transfer"
+        CARD = "card", "Card"
+        CASH = "cash", "Cash"
+        DIRECT_DEBIT = "direct_debit", "Direct debit"
+        OTHER = "other", "Other"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
+    amount_minor = models.BigIntegerField()
+    received_on = models.DateField()
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.TRANSFER)
+    reference = models.CharField(max_length=140, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.pk} from {self.customer} on {self.received_on}"
+
+
+class Allocation(models.Model):
+    """The part of a payment that settles one invoice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="allocation_positive"),
+            models.UniqueConstraint(fields=["payment", "invoice"], name="allocation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment} → {self.invoice}"

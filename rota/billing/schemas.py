@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from rota.billing.models import Invoice
+from rota.billing.payments import invoice_status
 from rota.billing.services import RunSummary
 from rota.core.money import format_amount
 
@@ -76,12 +77,19 @@ class InvoiceOut(Schema):
     tax: str
     gross: str
     currency: str
+    paid: str
+    balance: str
+    status: str = Field(description="open, partially_paid, paid, overdue or credit")
     lines: list[LineOut]
 
     @staticmethod
-    def build(invoice: Invoice) -> dict[str, Any]:
-        """Return the representation of an invoice (lines prefetched)."""
+    def build(invoice: Invoice, today: date) -> dict[str, Any]:
+        """Return the representation of an invoice (annotated by with_balance, lines prefetched)."""
+        paid = getattr(invoice, "paid_minor", 0)
         return {
+            "paid": format_amount(paid),
+            "balance": format_amount(invoice.gross_minor - paid),
+            "status": invoice_status(invoice, today),
             "id": invoice.pk,
             "number": invoice.number,
             "customer": invoice.customer_id,
@@ -115,3 +123,28 @@ class InvoiceOut(Schema):
 class InvoiceList(Schema):
     items: list[InvoiceOut]
     count: int
+
+
+class PaymentIn(Schema):
+    customer: int = Field(ge=1, le=2**63 - 1)
+    amount: str = Field(description="Decimal string, e.g. '122.58'")
+    received_on: date
+    method: str = "transfer"
+    reference: str = Field("", max_length=140)
+
+
+class AllocationOut(Schema):
+    invoice: str
+    amount: str
+
+
+class PaymentOut(Schema):
+    id: int
+    customer: int
+    amount: str
+    currency: str
+    received_on: date
+    method: str
+    reference: str
+    allocations: list[AllocationOut]
+    customer_credit: str

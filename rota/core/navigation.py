@@ -76,6 +76,12 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
                     "link": reverse_lazy("admin:billing_invoice_changelist"),
                     "permission": _perm("billing.view_invoice"),
                 },
+                {
+                    "title": "Payments",
+                    "icon": "payments",
+                    "link": reverse_lazy("admin:billing_payment_changelist"),
+                    "permission": _perm("billing.view_payment"),
+                },
             ],
         },
         {

@@ -1,0 +1,171 @@
+"""Payments settle the oldest open invoices first; the rest stays as customer credit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from rota.audit.actors import Actor
+from rota.audit.models import AuditEvent
+from rota.billing.models import Allocation, Invoice, Payment
+from rota.billing.payments import customer_credit, invoice_status, payment_record, with_balance
+from rota.billing.services import billing_run
+from rota.catalog.models import OfferVersion
+from rota.core.errors import InvalidInput
+from rota.customers.models import Customer
+from rota.customers.services import CustomerData, customer_create
+from rota.subscriptions import services as subs
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 4, 20)
+
+
+@pytest.fixture
+def firma(demo_catalog: None, actor: Actor) -> Customer:
+    customer = customer_create(
+        data=CustomerData(
+            kind="company",
+            company_name="Piekarnia Nowak sp. z o.o.",
+            tax_id="5260001246",
+            street="ul. Rynek",
+            building="1",
+            postal_code="26-600",
+            city="Radom",
+        ),
+        actor=actor,
+    )
+    subs.subscription_sell(
+        customer=customer,
+        version=OfferVersion.objects.get(offer__code="4business", status="active"),
+        term_months=24,
+        start_date=date(2026, 1, 15),
+        address=subs.ServiceAddress("ul. Rynek", "1", "26-600", "Radom"),
+        actor=actor,
+        today=date(2026, 1, 10),
+    )
+    for period in ("2026-01", "2026-02", "2026-03"):
+        billing_run(
+            period=period,
+            actor=actor,
+            issue_date=date.fromisoformat(f"{period}-28"),
+            today=TODAY,
+        )
+    return customer
+
+
+def statuses(day: date) -> list[tuple[str, int, str]]:
+    return [
+        (i.number, i.balance_minor, invoice_status(i, day))  # type: ignore[attr-defined]
+        for i in with_balance(Invoice.objects.order_by("number"))
+    ]
+
+
+def test_oldest_first_partial_and_credit(firma: Customer, actor: Actor) -> None:
+    # Gross: January 70.82, February 129.15, March 129.15; March is due 11 April.
+    assert statuses(TODAY) == [
+        ("FV/2026/000001", 7082, "overdue"),
+        ("FV/2026/000002", 12915, "overdue"),
+        ("FV/2026/000003", 12915, "overdue"),
+    ]
+    result = payment_record(
+        customer=firma,
+        amount_minor=10000,
+        received_on=date(2026, 4, 2),
+        reference="FV/2026/000001",
+        actor=actor,
+        today=TODAY,
+    )
+    assert (result.allocations, result.credit_minor) == (
+        [("FV/2026/000001", 7082), ("FV/2026/000002", 2918)],
+        0,
+    )
+    assert statuses(date(2026, 3, 1)) == [
+        ("FV/2026/000001", 0, "paid"),
+        ("FV/2026/000002", 9997, "partially_paid"),
+        ("FV/2026/000003", 12915, "open"),
+    ]
+    more = payment_record(
+        customer=firma, amount_minor=30000, received_on=TODAY, actor=actor, today=TODAY
+    )
+    assert (more.allocations, more.credit_minor) == (
+        [("FV/2026/000002", 9997), ("FV/2026/000003", 12915)],
+        7088,
+    )
+    assert customer_credit(firma.pk) == 7088
+    event = AuditEvent.objects.filter(action="payment.record").order_by("id").last()
+    assert event is not None and event.changes["credit"] == "70.88"
+
+
+@pytest.mark.parametrize(
+    ("amount", "received", "method", "field"),
+    [
+        (0, date(2026, 4, 1), "transfer", "amount"),
+        (-500, date(2026, 4, 1), "transfer", "amount"),
+        (100, date(2026, 5, 1), "transfer", "received_on"),
+        (100, date(2026, 4, 1), "barter", "method"),
+    ],
+)
+def test_bad_payments_change_nothing(
+    firma: Customer, actor: Actor, amount: int, received: date, method: str, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        payment_record(
+            customer=firma,
+            amount_minor=amount,
+            received_on=received,
+            method=method,
+            actor=actor,
+            today=TODAY,
+        )
+    assert [e.field for e in exc.value.errors] == [field]
+    assert (Payment.objects.count(), Allocation.objects.count()) == (0, 0)
+
+
+def test_payments_api_and_back_office(
+    firma: Customer,
+    make_token: Callable[..., str],
+    finance_user: User,
+    sales_user: User,
+    login: Callable[[User], Client],
+) -> None:
+    finance = Client(
+        headers={"Authorization": f"Bearer {make_token('billing:read', 'billing:write')}"}
+    )
+    body = {"customer": firma.pk, "amount": "70.82", "received_on": "2026-04-01"}
+    created = finance.post("/api/v1/payments", json.dumps(body), content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["allocations"] == [{"invoice": "FV/2026/000001", "amount": "70.82"}]
+    invoice = Invoice.objects.get(number="FV/2026/000001")
+    got = finance.get(f"/api/v1/invoices/{invoice.pk}").json()
+    assert (got["paid"], got["balance"], got["status"]) == ("70.82", "0.00", "paid")
+    bad = finance.post(
+        "/api/v1/payments",
+        json.dumps({**body, "amount": "-1"}),
+        content_type="application/json",
+    )
+    assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "amount")
+
+    page = login(finance_user).post(
+        "/admin/billing/payment/add/",
+        {
+            "customer": str(firma.pk),
+            "amount": "129.15",
+            "received_on": "2026-04-02",
+            "method": "transfer",
+            "reference": "przelew 2",
+        },
+    )
+    assert page.status_code == 302
+    assert Allocation.objects.filter(invoice__number="FV/2026/000002").get().amount_minor == 12915
+    refused = login(sales_user).post(
+        "/admin/billing/payment/add/",
+        {"customer": str(firma.pk), "amount": "1", "received_on": "2026-04-02"},
+    )
+    assert refused.status_code == 403
+    assert Payment.objects.count() == 2
