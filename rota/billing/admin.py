@@ -7,18 +7,19 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
-from rota.billing.forms import PaymentForm, RunForm
+from rota.billing.forms import CreditNoteForm, PaymentForm, RunForm
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, Payment
 from rota.billing.payments import invoice_status, payment_record, with_balance
-from rota.billing.services import billing_run
-from rota.core.errors import InvalidInput
+from rota.billing.services import billing_run, credit_note_issue
+from rota.core.errors import DomainError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import parse_amount
 from rota.core.periods import Month
@@ -81,12 +82,16 @@ class InvoiceAdmin(ReadOnlyAdmin):
         "balance",
         "status_badge",
     ]
-    list_filter = ["period", "issue_date"]
+    list_filter = ["kind", "period", "issue_date"]
     search_fields = ["number", "customer__last_name", "customer__company_name"]
+    actions_detail = ["credit_note_action"]
     list_select_related = ["customer"]
     inlines = [InvoiceLineInline]
     fields = [
         "number",
+        "kind",
+        "corrects",
+        "reason",
         "customer",
         "period",
         "issue_date",
@@ -118,6 +123,43 @@ class InvoiceAdmin(ReadOnlyAdmin):
     )
     def status_badge(self, obj: Invoice) -> str:
         return invoice_status(obj, timezone.localdate())
+
+    def has_credit_note_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return request.user.has_perm("billing.add_billingrun")
+
+    @action(
+        description="Issue credit note",
+        url_path="credit-note",
+        permissions=["credit_note"],
+        icon="undo",
+    )
+    def credit_note_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        invoice = get_object_or_404(Invoice, pk=object_id)
+        form = CreditNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = credit_note_issue(
+                    invoice=invoice,
+                    reason=form.cleaned_data["reason"],
+                    issue_date=form.cleaned_data["issue_date"],
+                    actor=Actor.for_user(request.user),
+                )
+            except InvalidInput as exc:
+                add_field_errors(form, exc.errors)
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Credit note {note.number} issued for {invoice}.")
+                return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[note.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Credit note for {invoice.number}",
+            "form": form,
+            "submit": "Issue credit note",
+            "cancel_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
+        }
+        return TemplateResponse(request, "subscriptions/action_form.html", context)
 
     @display(description="net", ordering="net_minor")
     def net(self, obj: Invoice) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
@@ -14,7 +15,7 @@ from rota.accounts.api_auth import actor_of, scoped
 from rota.billing.models import Invoice
 from rota.billing.payments import customer_credit, payment_record, with_balance
 from rota.billing.schemas import InvoiceList, InvoiceOut, PaymentIn, PaymentOut, RunIn, RunOut
-from rota.billing.services import billing_run
+from rota.billing.services import billing_run, credit_note_issue
 from rota.core.errors import NotFound
 from rota.core.money import format_amount, parse_amount
 from rota.core.problems import ERRORS, PageQuery, page
@@ -45,7 +46,9 @@ class InvoiceFilter(PageQuery):
 
 
 def _invoices() -> Any:
-    return with_balance(Invoice.objects.prefetch_related("lines")).order_by("id")
+    return with_balance(
+        Invoice.objects.select_related("corrects").prefetch_related("lines")
+    ).order_by("id")
 
 
 @router.get("/invoices", response={200: InvoiceList, **ERRORS}, auth=READ)
@@ -68,6 +71,28 @@ def get_invoice(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
     if invoice is None:
         raise NotFound(detail=f"There is no invoice {invoice_id}.")
     return InvoiceOut.build(invoice, timezone.localdate())
+
+
+class CreditNoteIn(Schema):
+    reason: str = Field(max_length=200)
+    issue_date: date | None = None
+
+
+@router.post("/invoices/{invoice_id}/credit-note", response={201: InvoiceOut, **ERRORS}, auth=WRITE)
+def credit_note(
+    request: HttpRequest, invoice_id: int, payload: CreditNoteIn
+) -> Status[dict[str, Any]]:
+    """Cancel an invoice with a credit note; the next run bills its days again as they are."""
+    invoice = Invoice.objects.filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(detail=f"There is no invoice {invoice_id}.")
+    note = credit_note_issue(
+        invoice=invoice,
+        reason=payload.reason,
+        issue_date=payload.issue_date,
+        actor=actor_of(request),
+    )
+    return Status(201, InvoiceOut.build(_invoices().get(pk=note.pk), timezone.localdate()))
 
 
 @router.post("/payments", response={201: PaymentOut, **ERRORS}, auth=WRITE)

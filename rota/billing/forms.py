@@ -43,3 +43,10 @@ class PaymentForm(forms.ModelForm):
         model = Payment
         fields = ["customer", "received_on", "method", "reference"]
         widgets = {"method": UnfoldAdminSelectWidget}
+
+
+class CreditNoteForm(forms.Form):
+    reason = forms.CharField(max_length=200, widget=UnfoldAdminTextInputWidget)
+    issue_date = forms.DateField(
+        required=False, help_text="Empty: today", widget=UnfoldAdminSingleDateWidget
+    )

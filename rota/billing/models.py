@@ -41,9 +41,18 @@ class InvoiceSequence(models.Model):
 
 
 class Invoice(models.Model):
-    """One customer's regular invoice for one period."""
+    """One customer's regular invoice for one period, or a credit note correcting one."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
 
     number = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REGULAR)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    reason = models.CharField(max_length=200, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     period = models.CharField(max_length=7)
     run = models.ForeignKey(BillingRun, on_delete=models.PROTECT, related_name="+")
@@ -58,7 +67,19 @@ class Invoice(models.Model):
         ordering = ["-issue_date", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["customer", "period"], name="invoice_one_per_customer_period"
+                fields=["customer", "period"],
+                condition=Q(kind="regular"),
+                name="invoice_one_per_customer_period",
+            ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(kind="credit_note"),
+                name="invoice_one_credit_note",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="regular", corrects__isnull=True)
+                | Q(kind="credit_note", corrects__isnull=False),
+                name="invoice_credit_note_corrects",
             ),
             models.CheckConstraint(
                 condition=Q(gross_minor=models.F("net_minor") + models.F("tax_minor")),

@@ -69,6 +69,9 @@ class LineOut(Schema):
 class InvoiceOut(Schema):
     id: int
     number: str
+    kind: str = Field(description="regular or credit_note")
+    corrects: str | None = Field(description="Number of the invoice a credit note cancels")
+    reason: str
     customer: int
     period: str
     issue_date: date
@@ -92,6 +95,9 @@ class InvoiceOut(Schema):
             "status": invoice_status(invoice, today),
             "id": invoice.pk,
             "number": invoice.number,
+            "kind": invoice.kind,
+            "corrects": invoice.corrects.number if invoice.corrects else None,
+            "reason": invoice.reason,
             "customer": invoice.customer_id,
             "period": invoice.period,
             "issue_date": invoice.issue_date,

@@ -30,7 +30,8 @@ from rota.billing.engine import (
 )
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceSequence
 from rota.billing.pricing import Phase
-from rota.core.errors import InvalidInput
+from rota.core.errors import Conflict, InvalidInput
+from rota.core.money import format_amount
 from rota.core.periods import DateRange, Month
 from rota.customers.models import Customer
 from rota.installation.selectors import installation_get
@@ -64,7 +65,9 @@ def _period(text: str, today: date) -> Month:
 
 def _customers_to_bill(period: Month) -> Iterator[list[int]]:
     """Yield chunks of ids of customers with billable subscriptions and no invoice for P."""
-    invoiced = Invoice.objects.filter(customer=OuterRef("pk"), period=str(period))
+    invoiced = Invoice.objects.filter(
+        customer=OuterRef("pk"), period=str(period), kind=Invoice.Kind.REGULAR
+    )
     billable = Subscription.objects.filter(customer=OuterRef("pk"), bill_from__lt=period.end)
     ids = list(
         Customer.objects.filter(Exists(billable))
@@ -304,3 +307,103 @@ def _bill_chunk(
     totals[2] += sum(i.net_minor for i in invoices)
     totals[3] += sum(i.tax_minor for i in invoices)
     totals[4] += sum(i.gross_minor for i in invoices)
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    invoice: Invoice,
+    reason: str,
+    actor: Actor,
+    issue_date: date | None = None,
+    today: date | None = None,
+) -> Invoice:
+    """Cancel an issued invoice with a credit note that reverses what is left of its lines.
+
+    The days its lines covered are no longer covered, so the next run bills them again as
+    they should be: the credit note and that run together are the correction.
+    """
+    today = today or timezone.localdate()
+    issue = issue_date or today
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.REGULAR:
+        raise InvalidInput.single("invoice", f"{invoice.number} is a credit note itself")
+    if Invoice.objects.filter(corrects=invoice).exists():
+        raise Conflict(detail=f"{invoice.number} already has a credit note.")
+    if not reason.strip():
+        raise InvalidInput.single("reason", "say why the invoice is cancelled")
+    if issue < invoice.issue_date:
+        raise InvalidInput.single("issue_date", f"must not be before {invoice.issue_date}")
+    settings = installation_get()
+    rows = [_reversal(line) for line in invoice.lines.prefetch_related("credits").order_by("pk")]
+    rows = [row for row in rows if row.gross_minor or row.net_minor]
+    first = _next_numbers(issue.year, 1)
+    note = Invoice.objects.create(
+        number=f"{settings.invoice_prefix}/{issue.year}/{first:06d}",
+        kind=Invoice.Kind.CREDIT_NOTE,
+        corrects=invoice,
+        reason=reason.strip()[:200],
+        customer_id=invoice.customer_id,
+        period=invoice.period,
+        run=invoice.run,
+        issue_date=issue,
+        due_date=issue,
+        currency=invoice.currency,
+        net_minor=sum(r.net_minor for r in rows),
+        tax_minor=sum(r.tax_minor for r in rows),
+        gross_minor=sum(r.gross_minor for r in rows),
+    )
+    for row in rows:
+        row.invoice = note
+    InvoiceLine.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="invoice.credit_note",
+        obj=note,
+        changes={"corrects": invoice.number, "gross": format_amount(note.gross_minor)},
+        note=reason.strip(),
+    )
+    return note
+
+
+def _reversal(line: InvoiceLine) -> InvoiceLine:
+    """Return the line that reverses what is left of `line`, to the cent (no re-rounding).
+
+    A charge is credited for what later credits did not already take back, so its days are
+    no longer covered; a credit is reversed by charging its days again (the next run credits
+    them once more if they are still not service days); a fee is simply cancelled.
+    """
+    left_net, left_tax, left_gross, left_amount = (
+        line.net_minor,
+        line.tax_minor,
+        line.gross_minor,
+        line.amount_minor,
+    )
+    if line.kind in (InvoiceLine.Kind.SERVICE, InvoiceLine.Kind.ADDON):
+        for credit in line.credits.all():
+            left_net += credit.net_minor
+            left_tax += credit.tax_minor
+            left_gross += credit.gross_minor
+            left_amount += credit.amount_minor
+        kind, credits = InvoiceLine.Kind.CREDIT, line.pk
+    elif line.kind == InvoiceLine.Kind.CREDIT:
+        original = InvoiceLine.objects.only("kind").get(pk=line.credits_line_id or 0)
+        kind, credits = InvoiceLine.Kind(original.kind), None
+    else:
+        kind, credits = InvoiceLine.Kind.FEE, None
+    return InvoiceLine(
+        subscription_id=line.subscription_id,
+        addon_id=line.addon_id,
+        kind=kind,
+        description=f"Reversal of {line.description}"[:200],
+        service_start=line.service_start,
+        service_end=line.service_end,
+        days=line.days,
+        monthly_price_minor=line.monthly_price_minor,
+        amount_minor=-left_amount,
+        net_minor=-left_net,
+        tax_minor=-left_tax,
+        gross_minor=-left_gross,
+        tax_rate=line.tax_rate,
+        credits_line_id=credits,
+    )

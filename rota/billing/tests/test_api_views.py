@@ -167,3 +167,40 @@ def test_sales_reads_invoices_but_cannot_run_billing(
     assert client.get("/admin/billing/billingrun/run/").status_code == 403
     assert client.post("/admin/billing/billingrun/run/", {"period": "2026-01"}).status_code == 403
     assert Invoice.objects.count() == 0
+
+
+def test_credit_note_from_the_api_and_the_back_office(
+    sold: Customer,
+    make_token: Callable[..., str],
+    finance_user: User,
+    login: Callable[[User], Client],
+    actor: Actor,
+) -> None:
+    from rota.billing.services import billing_run
+
+    billing_run(period="2026-01", actor=actor, issue_date=date(2026, 2, 1))
+    invoice = Invoice.objects.get()
+    finance = Client(
+        headers={"Authorization": f"Bearer {make_token('billing:read', 'billing:write')}"}
+    )
+    url = f"/api/v1/invoices/{invoice.pk}/credit-note"
+    missing = finance.post(url, json.dumps({"reason": " "}), content_type="application/json")
+    assert (missing.status_code, missing.json()["errors"]) == (
+        422,
+        [{"field": "reason", "message": "say why the invoice is cancelled"}],
+    )
+    created = finance.post(
+        url, json.dumps({"reason": "Duplicate customer"}), content_type="application/json"
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["kind"], body["corrects"], body["gross"], body["status"]) == (
+        "credit_note",
+        "FV/2026/000001",
+        "-70.82",
+        "credit",
+    )
+    again = finance.post(url, json.dumps({"reason": "x"}), content_type="application/json")
+    assert again.status_code == 409
+    page = login(finance_user).get(f"/admin/billing/invoice/{invoice.pk}/credit-note/")
+    assert "Credit note for FV/2026/000001" in text(page)

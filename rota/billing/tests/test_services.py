@@ -158,3 +158,61 @@ def test_bill_command_prints_a_summary(firma: Customer, actor: Actor) -> None:
     assert "57.58" in text and "70.82" in text and "FV/2026/000001" in text
     with pytest.raises(CommandError):
         call_command("bill", "--period", "26-01", stdout=io.StringIO())
+
+
+def test_credit_note_reverses_an_invoice_and_the_next_run_bills_it_again(
+    firma: Customer, actor: Actor
+) -> None:
+    from rota.billing.services import credit_note_issue
+    from rota.core.errors import Conflict
+
+    sell_4business(firma, actor)
+    bill("2026-01", actor)
+    bill("2026-02", actor)
+    february = Invoice.objects.get(period="2026-02")
+    note = credit_note_issue(
+        invoice=february, reason="Wrong price agreed", actor=actor, issue_date=date(2026, 3, 3)
+    )
+    assert (note.number, note.kind, note.corrects, note.gross_minor) == (
+        "FV/2026/000003",
+        "credit_note",
+        february,
+        -12915,
+    )
+    assert [(line.kind, line.amount_minor, line.credits_line_id) for line in note.lines.all()] == [
+        ("credit", -10500, february.lines.get().pk)
+    ]
+    with pytest.raises(Conflict):
+        credit_note_issue(invoice=february, reason="again", actor=actor)
+    bill("2026-03", actor)
+    assert lines("2026-03") == [
+        ("service", "2026-02-01", "2026-02-28", 10500, 2415, 12915),
+        ("service", "2026-03-01", "2026-03-31", 10500, 2415, 12915),
+    ]
+
+
+def test_credit_note_of_an_invoice_with_credits_leaves_everything_consistent(
+    firma: Customer, actor: Actor
+) -> None:
+    from rota.billing.services import credit_note_issue
+
+    sub = sell_4business(firma, actor)
+    for period in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05"):
+        bill(period, actor)
+    subs.subscription_cancel(
+        subscription=sub,
+        requested_on=date(2026, 5, 10),
+        last_day=date(2026, 4, 19),
+        reason="competitor",
+        actor=actor,
+        today=date(2026, 5, 10),
+    )
+    bill("2026-06", actor, issue="2026-06-01")
+    june = Invoice.objects.get(period="2026-06", kind="regular")
+    credit_note_issue(invoice=june, reason="Fee waived", actor=actor, issue_date=date(2026, 6, 2))
+    # Re-billing would credit the same days again; the fee, once cancelled, is not charged again.
+    summary = billing_run(period="2026-07", actor=actor, today=date(2026, 6, 20))
+    assert (summary.invoices, summary.gross_minor) == (1, -4284 - 11684)
+    total = sum(i.gross_minor for i in Invoice.objects.filter(customer=firma))
+    # Exactly the service days 15 Jan - 19 Apr stay billed (the fee was waived).
+    assert total == 7082 + 12915 + 12915 + 6027 + 6231 - 4284
