@@ -169,3 +169,43 @@ def test_payments_api_and_back_office(
     )
     assert refused.status_code == 403
     assert Payment.objects.count() == 2
+
+
+def test_bank_statement_reports_every_bad_row_and_imports_nothing(
+    firma: Customer, tmp_path: object
+) -> None:
+    import io as _io
+    from pathlib import Path
+
+    from django.core.management import CommandError, call_command
+
+    statement = Path(str(tmp_path)) / "wyciag.csv"
+    statement.write_text(
+        "date,amount,reference\n"
+        '2026-04-01,"70,82",Zapłata za FV/2026/000001\n'
+        "2026-04-31,10.00,FV/2026/000002\n"
+        "2026-04-02,-5,FV/2026/000002\n"
+        "2026-04-02,12.00,no invoice number here\n"
+        "2026-04-03,129.15,fv/2026/000002 luty\n",
+        encoding="utf-8",
+    )
+    err = _io.StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command("import_payments", str(statement), stdout=_io.StringIO(), stderr=err)
+    assert str(exc.value) == "3 bad row(s); nothing imported. Fix them or use --skip-bad."
+    assert err.getvalue().splitlines() == [
+        "line 3: date must be YYYY-MM-DD",
+        "line 4: amount must not be negative",
+        "line 5: no customer: give a customer id or an invoice number in the reference",
+    ]
+    assert Payment.objects.count() == 0
+
+    out = _io.StringIO()
+    call_command("import_payments", str(statement), "--skip-bad", stdout=out, stderr=_io.StringIO())
+    assert out.getvalue().strip() == (
+        "Imported 2 payment(s), 199.97 in total; 0.00 left as customer credit; 3 row(s) skipped."
+    )
+    assert sorted(Allocation.objects.values_list("invoice__number", "amount_minor")) == [
+        ("FV/2026/000001", 7082),
+        ("FV/2026/000002", 12915),
+    ]
