@@ -201,8 +201,8 @@ class BillingRunAdmin(ReadOnlyAdmin):
         """Preview or run billing for a month."""
         if not request.user.has_perm("billing.add_billingrun"):
             raise PermissionDenied
-        next_month = str(Month.of(timezone.localdate()))
-        form = RunForm(request.POST or None, initial={"period": next_month, "dry_run": True})
+        this_month = str(Month.of(timezone.localdate()))
+        form = RunForm(request.POST or None, initial={"period": this_month, "dry_run": True})
         summary = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

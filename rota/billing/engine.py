@@ -221,13 +221,20 @@ def _covered(lines: Sequence[BilledLine]) -> _Ranges:
 
 
 def _credits(
-    lines: Sequence[BilledLine], wanted: _Ranges, spans: list[tuple[PlanFacts, DateRange]]
+    lines: Sequence[BilledLine],
+    wanted: _Ranges,
+    spans: list[tuple[PlanFacts, DateRange]],
+    until: date,
 ) -> list[NewLine]:
-    """Credit each billed line's days that are no longer wanted, pro rata to its amount."""
+    """Credit each billed line's days before `until` that are no longer wanted, pro rata.
+
+    Days from `until` on belong to later periods: a run for an earlier month leaves them
+    alone (they are neither service days of this run nor its business).
+    """
     result = []
     for line in lines:
         still = _Ranges.of([line.covers]).minus(_Ranges.of(line.credited))
-        removed = still.minus(wanted)
+        removed = still.minus(wanted).within(DateRange(date.min, until))
         if not removed.days:
             continue
         plan = next((p for p, span in spans if line.covers.start in span), spans[0][0])
@@ -257,7 +264,7 @@ def lines_for(facts: SubscriptionFacts, period: Month) -> list[NewLine]:
         return []
     wanted = service_days(facts, period.end)
     service_lines = [b for b in facts.billed if b.kind == SERVICE]
-    lines = _credits(service_lines, wanted, spans)
+    lines = _credits(service_lines, wanted, spans, period.end)
     missing = wanted.minus(_covered(service_lines))
     for plan, span in spans:
         part = missing.within(span)
@@ -283,7 +290,7 @@ def lines_for(facts: SubscriptionFacts, period: Month) -> list[NewLine]:
         last = (addon.end + timedelta(days=1)) if addon.end else date.max - timedelta(days=1)
         addon_wanted = wanted.within(DateRange(addon.start, last))
         billed = [b for b in facts.billed if b.kind == ADDON and b.addon_id == addon.id]
-        lines.extend(_credits(billed, addon_wanted, spans))
+        lines.extend(_credits(billed, addon_wanted, spans, period.end))
         missing_addon = addon_wanted.minus(_covered(billed))
         for plan, span in spans:
             part = missing_addon.within(span)

@@ -52,6 +52,7 @@ class RunOut(Schema):
 
 
 class LineOut(Schema):
+    id: int
     kind: str
     description: str
     subscription: int
@@ -108,6 +109,7 @@ class InvoiceOut(Schema):
             "currency": invoice.currency,
             "lines": [
                 {
+                    "id": line.pk,
                     "kind": line.kind,
                     "description": line.description,
                     "subscription": line.subscription_id,

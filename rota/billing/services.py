@@ -34,10 +34,13 @@ from rota.core.errors import Conflict, InvalidInput
 from rota.core.money import format_amount
 from rota.core.periods import DateRange, Month
 from rota.customers.models import Customer
+from rota.installation.models import Installation
 from rota.installation.selectors import installation_get
 from rota.subscriptions.models import Plan, Subscription, SubscriptionAddOn, Suspension
 
 CHUNK = 2000
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -185,8 +188,11 @@ def billing_run(
     today = today or timezone.localdate()
     month = _period(period, today)
     issue = issue_date or today
-    settings = installation_get()
+    if not EARLIEST <= issue <= LATEST:
+        raise InvalidInput.single("issue_date", f"must be between {EARLIEST} and {LATEST}")
     with transaction.atomic():
+        # One run at a time: a second one waits here, then finds the invoices and adds nothing.
+        settings = Installation.objects.select_for_update().get(pk=1)
         run = BillingRun.objects.create(
             period=str(month), issue_date=issue, started_at=timezone.now(), actor_label=actor.label
         )

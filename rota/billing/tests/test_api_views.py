@@ -99,6 +99,7 @@ def test_api_runs_a_month_and_reads_the_invoice(
     )
     assert got["lines"] == [
         {
+            "id": invoice.lines.get().pk,
             "kind": "service",
             "description": "4Business 2026-01-15–2026-01-31",
             "subscription": invoice.lines.get().subscription_id,

@@ -216,3 +216,20 @@ def test_credit_note_of_an_invoice_with_credits_leaves_everything_consistent(
     total = sum(i.gross_minor for i in Invoice.objects.filter(customer=firma))
     # Exactly the service days 15 Jan - 19 Apr stay billed (the fee was waived).
     assert total == 7082 + 12915 + 12915 + 6027 + 6231 - 4284
+
+
+def test_billing_an_earlier_month_after_a_later_one_adds_nothing(
+    firma: Customer, actor: Actor
+) -> None:
+    sell_4business(firma, actor)
+    bill("2026-03", actor)  # catches up January and February too
+    summary = billing_run(period="2026-02", actor=actor, today=TODAY, dry_run=True)
+    assert (summary.invoices, summary.lines) == (0, 0)
+
+
+def test_issue_date_is_bounded(firma: Customer, actor: Actor) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        billing_run(period="2026-01", actor=actor, issue_date=date(9999, 12, 31), today=TODAY)
+    assert [(e.field, e.message) for e in exc.value.errors] == [
+        ("issue_date", "must be between 2000-01-01 and 2099-12-31")
+    ]
