@@ -11,6 +11,8 @@ from django.test import Client
 from rota.accounts import roles
 from rota.accounts.services import token_create
 from rota.audit.actors import Actor
+from rota.customers.models import Customer
+from rota.customers.services import CustomerData, customer_create
 from rota.demo.services import demo_catalog_load
 
 
@@ -70,6 +72,23 @@ def actor() -> Actor:
 @pytest.fixture
 def demo_catalog(db: None, actor: Actor) -> None:
     demo_catalog_load(actor=actor)
+
+
+PIEKARNIA = {
+    "kind": "company",
+    "company_name": "Piekarnia Nowak sp. z o.o.",
+    "tax_id": "5260001246",
+    "street": "ul. Rynek",
+    "building": "1",
+    "postal_code": "26-600",
+    "city": "Radom",
+}
+
+
+@pytest.fixture
+def firma(demo_catalog: None, actor: Actor) -> Customer:
+    """A business customer: a bakery in Radom."""
+    return customer_create(data=CustomerData(**PIEKARNIA), actor=actor)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from rota.audit.actors import Actor
 from rota.billing.models import BillingRun, Invoice
 from rota.catalog.models import OfferVersion
 from rota.customers.models import Customer
-from rota.customers.services import CustomerData, customer_create
 from rota.subscriptions import services as subs
 
 pytestmark = pytest.mark.django_db
@@ -30,19 +29,7 @@ def today() -> Any:
 
 
 @pytest.fixture
-def sold(demo_catalog: None, actor: Actor) -> Customer:
-    firma = customer_create(
-        data=CustomerData(
-            kind="company",
-            company_name="Piekarnia Nowak sp. z o.o.",
-            tax_id="5260001246",
-            street="ul. Rynek",
-            building="1",
-            postal_code="26-600",
-            city="Radom",
-        ),
-        actor=actor,
-    )
+def sold(firma: Customer, actor: Actor) -> Customer:
     subs.subscription_sell(
         customer=firma,
         version=OfferVersion.objects.get(offer__code="4business", status="active"),

@@ -18,7 +18,6 @@ from rota.billing.services import billing_run
 from rota.catalog.models import OfferVersion
 from rota.core.errors import InvalidInput
 from rota.customers.models import Customer
-from rota.customers.services import CustomerData, customer_create
 from rota.subscriptions import services as subs
 
 pytestmark = pytest.mark.django_db
@@ -27,19 +26,9 @@ TODAY = date(2026, 4, 20)
 
 
 @pytest.fixture
-def firma(demo_catalog: None, actor: Actor) -> Customer:
-    customer = customer_create(
-        data=CustomerData(
-            kind="company",
-            company_name="Piekarnia Nowak sp. z o.o.",
-            tax_id="5260001246",
-            street="ul. Rynek",
-            building="1",
-            postal_code="26-600",
-            city="Radom",
-        ),
-        actor=actor,
-    )
+def billed(firma: Customer, actor: Actor) -> Customer:
+    """The bakery with 4Business from 15 January, billed for January to March."""
+    customer = firma
     subs.subscription_sell(
         customer=customer,
         version=OfferVersion.objects.get(offer__code="4business", status="active"),
@@ -66,7 +55,7 @@ def statuses(day: date) -> list[tuple[str, int, str]]:
     ]
 
 
-def test_oldest_first_partial_and_credit(firma: Customer, actor: Actor) -> None:
+def test_oldest_first_partial_and_credit(billed: Customer, actor: Actor) -> None:
     # Gross: January 70.82, February 129.15, March 129.15; March is due 11 April.
     assert statuses(TODAY) == [
         ("FV/2026/000001", 7082, "overdue"),
@@ -74,7 +63,7 @@ def test_oldest_first_partial_and_credit(firma: Customer, actor: Actor) -> None:
         ("FV/2026/000003", 12915, "overdue"),
     ]
     result = payment_record(
-        customer=firma,
+        customer=billed,
         amount_minor=10000,
         received_on=date(2026, 4, 2),
         reference="FV/2026/000001",
@@ -91,13 +80,13 @@ def test_oldest_first_partial_and_credit(firma: Customer, actor: Actor) -> None:
         ("FV/2026/000003", 12915, "open"),
     ]
     more = payment_record(
-        customer=firma, amount_minor=30000, received_on=TODAY, actor=actor, today=TODAY
+        customer=billed, amount_minor=30000, received_on=TODAY, actor=actor, today=TODAY
     )
     assert (more.allocations, more.credit_minor) == (
         [("FV/2026/000002", 9997), ("FV/2026/000003", 12915)],
         7088,
     )
-    assert customer_credit(firma.pk) == 7088
+    assert customer_credit(billed.pk) == 7088
     event = AuditEvent.objects.filter(action="payment.record").order_by("id").last()
     assert event is not None and event.changes["credit"] == "70.88"
 
@@ -112,11 +101,11 @@ def test_oldest_first_partial_and_credit(firma: Customer, actor: Actor) -> None:
     ],
 )
 def test_bad_payments_change_nothing(
-    firma: Customer, actor: Actor, amount: int, received: date, method: str, field: str
+    billed: Customer, actor: Actor, amount: int, received: date, method: str, field: str
 ) -> None:
     with pytest.raises(InvalidInput) as exc:
         payment_record(
-            customer=firma,
+            customer=billed,
             amount_minor=amount,
             received_on=received,
             method=method,
@@ -128,7 +117,7 @@ def test_bad_payments_change_nothing(
 
 
 def test_payments_api_and_back_office(
-    firma: Customer,
+    billed: Customer,
     make_token: Callable[..., str],
     finance_user: User,
     sales_user: User,
@@ -137,7 +126,7 @@ def test_payments_api_and_back_office(
     finance = Client(
         headers={"Authorization": f"Bearer {make_token('billing:read', 'billing:write')}"}
     )
-    body = {"customer": firma.pk, "amount": "70.82", "received_on": "2026-04-01"}
+    body = {"customer": billed.pk, "amount": "70.82", "received_on": "2026-04-01"}
     created = finance.post("/api/v1/payments", json.dumps(body), content_type="application/json")
     assert created.status_code == 201
     assert created.json()["allocations"] == [{"invoice": "FV/2026/000001", "amount": "70.82"}]
@@ -154,7 +143,7 @@ def test_payments_api_and_back_office(
     page = login(finance_user).post(
         "/admin/billing/payment/add/",
         {
-            "customer": str(firma.pk),
+            "customer": str(billed.pk),
             "amount": "129.15",
             "received_on": "2026-04-02",
             "method": "transfer",
@@ -165,14 +154,14 @@ def test_payments_api_and_back_office(
     assert Allocation.objects.filter(invoice__number="FV/2026/000002").get().amount_minor == 12915
     refused = login(sales_user).post(
         "/admin/billing/payment/add/",
-        {"customer": str(firma.pk), "amount": "1", "received_on": "2026-04-02"},
+        {"customer": str(billed.pk), "amount": "1", "received_on": "2026-04-02"},
     )
     assert refused.status_code == 403
     assert Payment.objects.count() == 2
 
 
 def test_bank_statement_reports_every_bad_row_and_imports_nothing(
-    firma: Customer, tmp_path: object
+    billed: Customer, tmp_path: object
 ) -> None:
     import io as _io
     from pathlib import Path

@@ -14,28 +14,11 @@ from rota.billing.services import billing_run
 from rota.catalog.models import OfferVersion
 from rota.core.errors import InvalidInput
 from rota.customers.models import Customer
-from rota.customers.services import CustomerData, customer_create
 from rota.subscriptions import services as subs
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 1)
-
-
-@pytest.fixture
-def firma(demo_catalog: None, actor: Actor) -> Customer:
-    return customer_create(
-        data=CustomerData(
-            kind="company",
-            company_name="Piekarnia Nowak sp. z o.o.",
-            tax_id="5260001246",
-            street="ul. Rynek",
-            building="1",
-            postal_code="26-600",
-            city="Radom",
-        ),
-        actor=actor,
-    )
 
 
 def sell_4business(customer: Customer, actor: Actor) -> subs.Subscription:

@@ -12,7 +12,6 @@ from rota.catalog.models import OfferVersion
 from rota.catalog.services import offer_new_draft, offer_retire, offer_update
 from rota.core.errors import Conflict, InvalidInput
 from rota.customers.models import Customer
-from rota.customers.services import CustomerData, customer_create
 from rota.subscriptions import services
 from rota.subscriptions.models import Plan, Subscription, SubscriptionAddOn, Suspension
 from rota.subscriptions.selectors import State, subscription_get, subscription_list
@@ -24,22 +23,6 @@ ADDRESS = services.ServiceAddress(
     street="ul. Rynek", building="1", postal_code="26-600", city="Radom",
     municipality_code="1463011", area="urban",
 )  # fmt: skip
-
-
-@pytest.fixture
-def firma(demo_catalog: None, actor: Actor) -> Customer:
-    return customer_create(
-        data=CustomerData(
-            kind="company",
-            company_name="Piekarnia Nowak sp. z o.o.",
-            tax_id="5260001246",
-            street="ul. Rynek",
-            building="1",
-            postal_code="26-600",
-            city="Radom",
-        ),
-        actor=actor,
-    )
 
 
 def version(code: str) -> OfferVersion:
