@@ -119,13 +119,23 @@ class InvoiceAdmin(ReadOnlyAdmin):
             "paid": "success",
             "overdue": "danger",
             "credit": "info",
+            "cancelled": "info",
         },
     )
     def status_badge(self, obj: Invoice) -> str:
         return invoice_status(obj, timezone.localdate())
 
     def has_credit_note_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
-        return request.user.has_perm("billing.add_billingrun")
+        if not request.user.has_perm("billing.add_billingrun"):
+            return False
+        if object_id is None:
+            return True
+        invoice = Invoice.objects.filter(pk=object_id).first()
+        return bool(
+            invoice
+            and invoice.kind == Invoice.Kind.REGULAR
+            and not Invoice.objects.filter(corrects=invoice).exists()
+        )
 
     @action(
         description="Issue credit note",

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from rota.audit.actors import Actor
-from rota.billing.models import Invoice
-from rota.billing.payments import PaymentResult, payment_record
+from rota.billing.models import Invoice, Payment
+from rota.billing.payments import EARLIEST, PaymentResult, payment_record
 from rota.core.errors import InvalidInput
 from rota.core.money import parse_amount
 from rota.customers.models import Customer
@@ -45,8 +46,15 @@ class StatementError:
     message: str
 
 
-def read_statement(text: str) -> tuple[list[StatementRow], list[StatementError]]:
-    """Parse a statement; return the good rows and an error for every bad one."""
+def read_statement(
+    text: str, today: date | None = None
+) -> tuple[list[StatementRow], list[StatementError]]:
+    """Parse a statement; return the good rows and an error for every bad one.
+
+    A row already recorded (same customer, date, amount and reference) is reported too,
+    so importing the same file twice records nothing twice.
+    """
+    today = today or timezone.localdate()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
@@ -59,6 +67,8 @@ def read_statement(text: str) -> tuple[list[StatementRow], list[StatementError]]
         problems = []
         try:
             received = date.fromisoformat((record.get("date") or "").strip())
+            if not EARLIEST <= received <= today:
+                problems.append(f"date must be between {EARLIEST} and today")
         except ValueError:
             problems.append("date must be YYYY-MM-DD")
             received = date.min
@@ -74,6 +84,17 @@ def read_statement(text: str) -> tuple[list[StatementRow], list[StatementError]]
         customer_id = _customer(record.get("customer"), reference, numbers)
         if customer_id is None:
             problems.append("no customer: give a customer id or an invoice number in the reference")
+        if (
+            not problems
+            and customer_id is not None
+            and Payment.objects.filter(
+                customer_id=customer_id,
+                received_on=received,
+                amount_minor=amount,
+                reference=reference[:140],
+            ).exists()
+        ):
+            problems.append("already recorded (same customer, date, amount and reference)")
         if problems:
             errors.append(StatementError(line, "; ".join(problems)))
         else:

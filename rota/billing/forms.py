@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.utils import timezone
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminSelectWidget,
@@ -14,6 +16,9 @@ from unfold.widgets import (
 )
 
 from rota.billing.models import Payment
+from rota.billing.payments import payment_errors
+from rota.core.forms import add_field_errors
+from rota.core.money import parse_amount
 
 
 class RunForm(forms.Form):
@@ -43,6 +48,19 @@ class PaymentForm(forms.ModelForm):
         model = Payment
         fields = ["customer", "received_on", "method", "reference"]
         widgets = {"method": UnfoldAdminSelectWidget}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            errors = payment_errors(
+                parse_amount(cleaned["amount"], field="amount"),
+                cleaned["received_on"],
+                cleaned["method"],
+                cleaned.get("reference", ""),
+                timezone.localdate(),
+            )
+            add_field_errors(self, errors)
+        return cleaned
 
 
 class CreditNoteForm(forms.Form):

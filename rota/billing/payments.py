@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum, Value
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,13 +22,17 @@ EARLIEST = date(2000, 1, 1)
 
 def with_balance(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
     """Annotate invoices with what was paid (`paid_minor`) and what is left (`balance_minor`)."""
+    corrected = Invoice.objects.filter(corrects=OuterRef("pk"))
     return queryset.annotate(
         paid_minor=Coalesce(Sum("allocations__amount_minor"), Value(0)),
+        cancelled=Exists(corrected),
     ).annotate(balance_minor=F("gross_minor") - F("paid_minor"))
 
 
 def invoice_status(invoice: Invoice, day: date) -> str:
-    """Return paid, partially paid, overdue or open for an invoice annotated by with_balance."""
+    """Return open, partially_paid, paid, overdue, credit or cancelled (by a credit note)."""
+    if getattr(invoice, "cancelled", False):
+        return "cancelled"
     balance = getattr(invoice, "balance_minor", invoice.gross_minor)
     paid = getattr(invoice, "paid_minor", 0)
     if balance <= 0:
@@ -36,6 +40,22 @@ def invoice_status(invoice: Invoice, day: date) -> str:
     if invoice.due_date < day:
         return "overdue"
     return "partially_paid" if paid > 0 else "open"
+
+
+def payment_errors(
+    amount_minor: int, received_on: date, method: str, reference: str, today: date
+) -> list[FieldError]:
+    """Return what is wrong with a payment before it is recorded."""
+    errors = []
+    if amount_minor <= 0:
+        errors.append(FieldError("amount", "must be more than 0"))
+    if not EARLIEST <= received_on <= today:
+        errors.append(FieldError("received_on", f"must be between {EARLIEST} and today"))
+    if method not in Payment.Method.values:
+        errors.append(FieldError("method", f"must be one of {', '.join(Payment.Method.values)}"))
+    if len(reference) > 140:
+        errors.append(FieldError("reference", "must be at most 140 characters"))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -60,15 +80,7 @@ def payment_record(
 ) -> PaymentResult:
     """Record a payment and allocate it to the customer's open invoices, oldest first."""
     today = today or timezone.localdate()
-    errors = []
-    if amount_minor <= 0:
-        errors.append(FieldError("amount", "must be more than 0"))
-    if not EARLIEST <= received_on <= today:
-        errors.append(FieldError("received_on", f"must be between {EARLIEST} and today"))
-    if method not in Payment.Method.values:
-        errors.append(FieldError("method", f"must be one of {', '.join(Payment.Method.values)}"))
-    if len(reference) > 140:
-        errors.append(FieldError("reference", "must be at most 140 characters"))
+    errors = payment_errors(amount_minor, received_on, method, reference, today)
     if errors:
         raise InvalidInput(detail="The payment cannot be recorded.", errors=errors)
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
@@ -84,7 +96,7 @@ def payment_record(
     allocations: list[tuple[str, int]] = []
     open_invoices = (
         with_balance(Invoice.objects.filter(customer=customer))
-        .filter(balance_minor__gt=0)  # type: ignore[misc]
+        .filter(balance_minor__gt=0, cancelled=False)  # type: ignore[misc]
         .order_by("issue_date", "number")
     )
     for invoice in open_invoices:

@@ -338,8 +338,10 @@ def credit_note_issue(
         raise Conflict(detail=f"{invoice.number} already has a credit note.")
     if not reason.strip():
         raise InvalidInput.single("reason", "say why the invoice is cancelled")
-    if issue < invoice.issue_date:
-        raise InvalidInput.single("issue_date", f"must not be before {invoice.issue_date}")
+    if not invoice.issue_date <= issue <= LATEST:
+        raise InvalidInput.single(
+            "issue_date", f"must be between {invoice.issue_date} and {LATEST}"
+        )
     settings = installation_get()
     rows = [_reversal(line) for line in invoice.lines.prefetch_related("credits").order_by("pk")]
     rows = [row for row in rows if row.gross_minor or row.net_minor]

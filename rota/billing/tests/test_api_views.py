@@ -172,6 +172,8 @@ def test_credit_note_from_the_api_and_the_back_office(
         headers={"Authorization": f"Bearer {make_token('billing:read', 'billing:write')}"}
     )
     url = f"/api/v1/invoices/{invoice.pk}/credit-note"
+    form = login(finance_user).get(f"/admin/billing/invoice/{invoice.pk}/credit-note/")
+    assert "Credit note for FV/2026/000001" in text(form)
     missing = finance.post(url, json.dumps({"reason": " "}), content_type="application/json")
     assert (missing.status_code, missing.json()["errors"]) == (
         422,
@@ -190,5 +192,8 @@ def test_credit_note_from_the_api_and_the_back_office(
     )
     again = finance.post(url, json.dumps({"reason": "x"}), content_type="application/json")
     assert again.status_code == 409
+    # The invoice is cancelled now: no second credit note from the back office either.
     page = login(finance_user).get(f"/admin/billing/invoice/{invoice.pk}/credit-note/")
-    assert "Credit note for FV/2026/000001" in text(page)
+    assert page.status_code == 403
+    got = finance.get(f"/api/v1/invoices/{invoice.pk}").json()
+    assert got["status"] == "cancelled"

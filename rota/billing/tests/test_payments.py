@@ -198,3 +198,54 @@ def test_bank_statement_reports_every_bad_row_and_imports_nothing(
         ("FV/2026/000001", 7082),
         ("FV/2026/000002", 12915),
     ]
+
+
+def test_importing_the_same_statement_twice_records_nothing_twice(
+    billed: Customer, tmp_path: object
+) -> None:
+    import io as _io
+    from pathlib import Path
+
+    from django.core.management import CommandError, call_command
+
+    statement = Path(str(tmp_path)) / "wyciag.csv"
+    statement.write_text(
+        "date,amount,reference\n2026-04-01,70.82,FV/2026/000001\n2099-01-01,10.00,FV/2026/000002\n",
+        encoding="utf-8",
+    )
+    call_command(
+        "import_payments", str(statement), "--skip-bad", stdout=_io.StringIO(),
+        stderr=_io.StringIO(),
+    )  # fmt: skip
+    err = _io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_payments", str(statement), stdout=_io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines() == [
+        "line 2: already recorded (same customer, date, amount and reference)",
+        "line 3: date must be between 2000-01-01 and today",
+    ]
+    assert Payment.objects.count() == 1
+
+
+def test_a_cancelled_invoice_takes_no_payment(billed: Customer, actor: Actor) -> None:
+    from rota.billing.services import credit_note_issue
+
+    first = Invoice.objects.get(number="FV/2026/000001")
+    credit_note_issue(invoice=first, reason="Duplicate", actor=actor, issue_date=TODAY)
+    result = payment_record(
+        customer=billed, amount_minor=5000, received_on=TODAY, actor=actor, today=TODAY
+    )
+    assert result.allocations == [("FV/2026/000002", 5000)]
+
+
+def test_back_office_payment_dates_are_checked(
+    billed: Customer, finance_user: User, login: Callable[[User], Client]
+) -> None:
+    page = login(finance_user).post(
+        "/admin/billing/payment/add/",
+        {"customer": str(billed.pk), "amount": "10", "received_on": "2099-01-01",
+         "method": "transfer", "reference": ""},
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert "must be between 2000-01-01 and today" in page.content.decode()
+    assert Payment.objects.count() == 0

@@ -31,6 +31,8 @@ class Command(BaseCommand):
         rows, errors = read_statement(text)
         for error in errors:
             self.stderr.write(f"line {error.line}: {error.message}")
+        if errors and errors[0].line == 1 and not rows:
+            raise CommandError("The file's header is wrong; nothing imported.")
         if errors and not options["skip_bad"]:
             raise CommandError(
                 f"{len(errors)} bad row(s); nothing imported. Fix them or use --skip-bad."
