@@ -36,7 +36,13 @@ from rota.core.periods import DateRange, Month
 from rota.customers.models import Customer
 from rota.installation.models import Installation
 from rota.installation.selectors import installation_get
-from rota.subscriptions.models import Plan, Subscription, SubscriptionAddOn, Suspension
+from rota.subscriptions.models import (
+    Plan,
+    PlanPhase,
+    Subscription,
+    SubscriptionAddOn,
+    Suspension,
+)
 
 CHUNK = 2000
 EARLIEST = date(2000, 1, 1)
@@ -90,25 +96,53 @@ def _facts(customer_ids: list[int], period: Month) -> dict[int, list[Subscriptio
         .values_list("pk", "customer_id", "start_date", "end_date", "bill_from")
     )
     sub_ids = [s[0] for s in subs]
+    # Plain rows, not model instances: this runs for every subscription of the month.
+    phases: dict[int, list[Phase]] = defaultdict(list)
+    for plan_id, from_month, price in (
+        PlanPhase.objects.filter(plan__subscription_id__in=sub_ids)
+        .order_by("plan_id", "from_month")
+        .values_list("plan_id", "from_month", "monthly_price_minor")
+    ):
+        phases[plan_id].append(Phase(from_month, price))
     plans: dict[int, list[PlanFacts]] = defaultdict(list)
-    plan_rows = (
+    for (
+        plan_id,
+        sid,
+        valid_from,
+        contract_start,
+        term,
+        gross,
+        rate,
+        rule,
+        fee,
+        name,
+    ) in (
         Plan.objects.filter(subscription_id__in=sub_ids)
-        .select_related("offer_version")
-        .prefetch_related("phases")
         .order_by("subscription_id", "valid_from")
-    )
-    for plan in plan_rows:
-        plans[plan.subscription_id].append(
+        .values_list(
+            "pk",
+            "subscription_id",
+            "valid_from",
+            "contract_start",
+            "term_months",
+            "prices_include_tax",
+            "tax_rate",
+            "early_termination_rule",
+            "early_termination_amount_minor",
+            "offer_version__name",
+        )
+    ):
+        plans[sid].append(
             PlanFacts(
-                valid_from=plan.valid_from,
-                contract_start=plan.contract_start,
-                term_months=plan.term_months,
-                phases=tuple(Phase(p.from_month, p.monthly_price_minor) for p in plan.phases.all()),
-                prices_include_tax=plan.prices_include_tax,
-                tax_rate=plan.tax_rate,
-                early_termination_rule=plan.early_termination_rule,
-                early_termination_amount_minor=plan.early_termination_amount_minor,
-                name=plan.offer_version.name,
+                valid_from=valid_from,
+                contract_start=contract_start,
+                term_months=term,
+                phases=tuple(phases[plan_id]),
+                prices_include_tax=gross,
+                tax_rate=rate,
+                early_termination_rule=rule,
+                early_termination_amount_minor=fee,
+                name=name,
             )
         )
     suspensions: dict[int, list[tuple[date, date | None]]] = defaultdict(list)

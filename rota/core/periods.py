@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from rota.core.errors import InvalidInput
 
 _ONE_DAY = timedelta(days=1)
@@ -16,8 +14,14 @@ _MONTH_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 
 
 def add_months(d: date, n: int) -> date:
-    """Add `n` calendar months to `d`, clamping the day to the target month's length."""
-    return d + relativedelta(months=n)
+    """Add `n` calendar months to `d`, clamping the day to the target month's length.
+
+    Plain integer arithmetic: billing calls this for every charge segment, and it must give
+    exactly what dateutil's relativedelta(months=n) gives (a test holds them equal).
+    """
+    months = d.year * 12 + (d.month - 1) + n
+    year, month = divmod(months, 12)
+    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
 
 
 @dataclass(frozen=True, order=True)

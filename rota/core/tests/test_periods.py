@@ -171,3 +171,13 @@ def test_intersection_holds_exactly_the_common_days(
     }
     assert (both.days if both else 0) == len(common)
     assert all(day in both for day in common) if both else not common
+
+
+@given(
+    d=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    n=st.integers(min_value=-600, max_value=600),
+)
+def test_add_months_equals_relativedelta(d: date, n: int) -> None:
+    from dateutil.relativedelta import relativedelta
+
+    assert add_months(d, n) == d + relativedelta(months=n)
