@@ -30,15 +30,14 @@ import importlib.util
 import json
 import os
 import platform
-import shutil
 import sqlite3
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.scratch import add_database_arguments, scratch_database
 
 SUBSCRIPTIONS_PER_CUSTOMER = 1.23
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -118,35 +117,8 @@ def _arguments() -> argparse.Namespace:
         default=None,
         help="the run's date and issue date; the period billed is its month (default: today)",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--db", help="scratch SQLite file to create (default: a temporary file)")
-    where.add_argument(
-        "--database-url", help="a PostgreSQL URL; the bench works in a scratch copy next to it"
-    )
+    add_database_arguments(parser)
     return parser.parse_args()
-
-
-def _maintenance(url: str) -> str:
-    """Return the URL of the server's `postgres` database, to create and drop others."""
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
-
-
-def _scratch_postgres(url: str) -> tuple[str, str]:
-    """Create an empty database on the server of `url`; return its URL and name."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'rota'}_bench_{os.getpid()}"
-    with psycopg.connect(_maintenance(url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def _drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_maintenance(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def _floor_module() -> tuple[Any, str]:
@@ -274,28 +246,8 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
 def main() -> None:
     """Run the benchmark and print its figures as JSON."""
     args = _arguments()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rota.settings")
-    scratch = Path(tempfile.mkdtemp(prefix="rota-bench-billing-"))
-    os.environ["ROTA_VAR_DIR"] = str(scratch)
-    postgres: tuple[str, str] | None = None
-    try:
-        if args.database_url:
-            url, name = _scratch_postgres(args.database_url)
-            postgres = (args.database_url, name)
-            os.environ["DATABASE_URL"] = url
-        else:
-            path = Path(args.db) if args.db else scratch / "bench.sqlite3"
-            if path.exists():
-                raise SystemExit(f"{path} exists; give a path for a new scratch file")
-            os.environ["DATABASE_URL"] = f"sqlite:///{path.resolve()}"
+    with scratch_database("billing", args.db, args.database_url) as scratch:
         print(json.dumps(_run(args, scratch)))
-    finally:
-        if postgres is not None:
-            from django.db import connections
-
-            connections.close_all()
-            _drop_postgres(*postgres)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
