@@ -27,9 +27,7 @@ from decimal import Decimal
 from time import perf_counter as time_counter
 from typing import Any, TypeVar
 
-from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
 from stdnum.br import cnpj
 from stdnum.pl import pesel, regon
 
@@ -37,6 +35,7 @@ from rota.audit.actors import Actor
 from rota.audit.models import AuditEvent
 from rota.billing.pricing import commitment_end, early_termination_fee
 from rota.catalog.models import AddOn, OfferVersion, Segment, VersionStatus
+from rota.core.bulk import BulkTable, next_id, reset_sequences
 from rota.core.money import format_amount
 from rota.core.periods import add_months
 from rota.customers.models import Customer
@@ -997,63 +996,6 @@ def catalog_snapshot() -> CatalogSnapshot:
     return CatalogSnapshot(versions=versions, addons=addons)
 
 
-class _Table:
-    """A batched INSERT of rows given in `COLUMNS` order into one model's table."""
-
-    def __init__(self, name: str) -> None:
-        model = MODELS[name]
-        fields = [model._meta.get_field(column) for column in COLUMNS[name]]
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        columns = ", ".join(quote(f.column) for f in fields if isinstance(f, models.Field))
-        # Only identifiers from the models' metadata go into the SQL; values are parameters.
-        values = ", ".join(["%s"] * len(fields))
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
-        self.copy = f"COPY {table} ({columns}) FROM STDIN"
-        self.adapt: list[tuple[int, Callable[[Any], Any]]] = []
-        ops = connection.ops
-        for i, f in enumerate(fields):
-            if isinstance(f, models.JSONField):
-                self.adapt.append((i, _json_adapter(ops, f.encoder)))
-            elif isinstance(f, models.DateTimeField) and connection.vendor == "sqlite":
-                self.adapt.append((i, _sqlite_datetime))
-
-    def insert(self, cursor: Any, rows: list[Row]) -> None:
-        """Insert the rows: with COPY on PostgreSQL, else one prepared INSERT for all."""
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(self.copy) as copy:
-                for row in self.rows(rows):
-                    copy.write_row(row)
-        else:
-            cursor.executemany(self.sql, self.rows(rows))
-
-    def rows(self, rows: list[Row]) -> list[Row]:
-        """Return the rows with the values the database driver cannot take as they are."""
-        if not self.adapt:
-            return rows
-        out = []
-        adapt = self.adapt
-        for row in rows:
-            values = list(row)
-            for i, convert in adapt:
-                values[i] = convert(values[i])
-            out.append(tuple(values))
-        return out
-
-
-def _json_adapter(ops: Any, encoder: Any) -> Callable[[Any], Any]:
-    return lambda value: ops.adapt_json_value(value, encoder)
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """Return an aware datetime as Django stores it in SQLite: naive UTC text."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-
-
-def _next_id(model: type[models.Model]) -> int:
-    return (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
-
-
 @transaction.atomic
 def demo_history_load(
     *,
@@ -1073,8 +1015,8 @@ def demo_history_load(
         return None
     started = time_counter()
     catalog = catalog_snapshot()
-    first_ids = FirstIds(_next_id(Customer), _next_id(Subscription), _next_id(Plan))
-    tables = {name: _Table(name) for name in COLUMNS}
+    first_ids = FirstIds(next_id(Customer), next_id(Subscription), next_id(Plan))
+    tables = {name: BulkTable(MODELS[name], COLUMNS[name]) for name in COLUMNS}
     chunks = generate(
         catalog,
         country=installation_get().country,
@@ -1096,8 +1038,6 @@ def demo_history_load(
             summary.add(chunk)
             if progress is not None:
                 progress(chunk.customers)
-        # Rows came with their own keys: move the sequences past them (PostgreSQL).
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Customer, Subscription, Plan]):
-            cursor.execute(sql)
+        reset_sequences(cursor, [Customer, Subscription, Plan])
     summary.seconds = time_counter() - started
     return summary
