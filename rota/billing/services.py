@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from rota.billing.engine import (
 )
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceSequence
 from rota.billing.pricing import Phase
+from rota.core.bulk import BulkTable, next_id, reset_sequences
 from rota.core.errors import Conflict, InvalidInput
 from rota.core.money import format_amount
 from rota.core.periods import DateRange, Month
@@ -45,6 +46,15 @@ from rota.subscriptions.models import (
 )
 
 CHUNK = 2000
+INVOICE_COLUMNS = (
+    "id", "number", "kind", "reason", "customer", "period", "run", "issue_date", "due_date",
+    "currency", "net_minor", "tax_minor", "gross_minor",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "invoice", "subscription", "addon", "kind", "description", "service_start", "service_end",
+    "days", "monthly_price_minor", "amount_minor", "net_minor", "tax_minor", "gross_minor",
+    "tax_rate", "credits_line",
+)  # fmt: skip
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
@@ -295,58 +305,38 @@ def _bill_chunk(
     prefix = getattr(settings, "invoice_prefix", "FV")
     due = issue + timedelta(days=getattr(settings, "payment_terms_days", 14))
     currency = getattr(settings, "currency", "PLN")
-    invoices = []
+    # Rows are written as plain tuples with their own invoice ids (the run holds the lock
+    # that serialises billing, so the ids are free): no model instances on this hot path.
+    invoice_id = next_id(Invoice)
+    invoices: list[tuple[object, ...]] = []
+    rows: list[tuple[object, ...]] = []
     for offset, (customer_id, lines) in enumerate(per_customer):
         number = f"{prefix}/{issue.year}/{first + offset:06d}"
         numbers.append(number)
+        net = sum(line.net_minor for _, line in lines)
+        tax = sum(line.tax_minor for _, line in lines)
         invoices.append(
-            Invoice(
-                number=number,
-                customer_id=customer_id,
-                period=str(month),
-                run=run,
-                issue_date=issue,
-                due_date=due,
-                currency=currency,
-                net_minor=sum(line.net_minor for _, line in lines),
-                tax_minor=sum(line.tax_minor for _, line in lines),
-                gross_minor=sum(line.gross_minor for _, line in lines),
-            )
-        )
-    Invoice.objects.bulk_create(invoices, batch_size=1000)
-    ids = dict(
-        Invoice.objects.filter(run=run, customer_id__in=[c for c, _ in per_customer]).values_list(
-            "customer_id", "pk"
-        )
-    )
-    rows = []
-    for customer_id, lines in per_customer:
+            (invoice_id, number, Invoice.Kind.REGULAR, "", customer_id, str(month), run.pk,
+             issue, due, currency, net, tax, net + tax)
+        )  # fmt: skip
         for sid, line in lines:
+            covers = line.covers
             rows.append(
-                InvoiceLine(
-                    invoice_id=ids[customer_id],
-                    subscription_id=sid,
-                    addon_id=line.addon_id,
-                    kind=line.kind,
-                    description=line.description[:200],
-                    service_start=line.covers.start if line.covers else None,
-                    service_end=line.covers.last_day if line.covers else None,
-                    days=line.days,
-                    monthly_price_minor=line.monthly_price_minor,
-                    amount_minor=line.amount_minor,
-                    net_minor=line.net_minor,
-                    tax_minor=line.tax_minor,
-                    gross_minor=line.gross_minor,
-                    tax_rate=line.tax_rate,
-                    credits_line_id=line.credits_line_id,
-                )
-            )
-    InvoiceLine.objects.bulk_create(rows, batch_size=2000)
+                (invoice_id, sid, line.addon_id, line.kind, line.description[:200],
+                 covers.start if covers else None, covers.last_day if covers else None,
+                 line.days, line.monthly_price_minor, line.amount_minor, line.net_minor,
+                 line.tax_minor, line.gross_minor, line.tax_rate, line.credits_line_id)
+            )  # fmt: skip
+        invoice_id += 1
+        totals[2] += net
+        totals[3] += tax
+        totals[4] += net + tax
+    with connection.cursor() as cursor:
+        BulkTable(Invoice, INVOICE_COLUMNS).insert(cursor, invoices)
+        BulkTable(InvoiceLine, LINE_COLUMNS).insert(cursor, rows)
+        reset_sequences(cursor, [Invoice])
     totals[0] += len(invoices)
     totals[1] += len(rows)
-    totals[2] += sum(i.net_minor for i in invoices)
-    totals[3] += sum(i.tax_minor for i in invoices)
-    totals[4] += sum(i.gross_minor for i in invoices)
 
 
 @transaction.atomic
