@@ -13,6 +13,7 @@ from rota.audit.actors import Actor
 from rota.audit.services import audit_record, diff
 from rota.core.errors import FieldError, InvalidInput
 from rota.installation.models import Country, Installation
+from rota.installation.selectors import installation_forget
 
 FIELDS = (
     "company_name",
@@ -61,6 +62,7 @@ def installation_update(*, changes: dict[str, Any], actor: Actor) -> Installatio
     for name, value in after.items():
         setattr(installation, name, value)
     installation.save()
+    installation_forget()
     audit_record(
         actor=actor, action="installation.update", obj=installation, changes=diff(before, after)
     )

@@ -88,3 +88,17 @@ def test_settings_page(admin_user: User, sales_user: User, login: Callable[[User
     refused = login(admin_user).post(url, {**data, "currency": "XYZ"})
     assert "must be an ISO 4217 code such as PLN or BRL" in refused.content.decode()
     assert installation_get().currency == "PLN"
+
+
+def test_settings_are_read_once_per_request(
+    admin_user: User, login: Callable[[User], Client], demo_catalog: None
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/catalog/addon/")
+    assert page.status_code == 200
+    reads = [q for q in queries.captured_queries if "installation_installation" in q["sql"]]
+    assert len(reads) == 1
