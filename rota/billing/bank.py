@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from rota.audit.actors import Actor
 from rota.billing.models import Invoice, Payment
-from rota.billing.payments import EARLIEST, PaymentResult, payment_record
+from rota.billing.payments import PaymentResult, payment_record
 from rota.core.errors import InvalidInput
 from rota.core.money import parse_amount
+from rota.core.periods import EARLIEST
 from rota.customers.models import Customer
 
 NUMBER = re.compile(r"[A-Z0-9-]{1,20}/\d{4}/\d{6}")

@@ -15,9 +15,8 @@ from rota.audit.services import audit_record
 from rota.billing.models import Allocation, Invoice, Payment
 from rota.core.errors import FieldError, InvalidInput
 from rota.core.money import format_amount
+from rota.core.periods import EARLIEST
 from rota.customers.models import Customer
-
-EARLIEST = date(2000, 1, 1)
 
 
 def with_balance(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -33,7 +33,7 @@ from rota.billing.pricing import Phase
 from rota.core.bulk import BulkTable, next_id, reset_sequences
 from rota.core.errors import Conflict, InvalidInput
 from rota.core.money import format_amount
-from rota.core.periods import DateRange, Month
+from rota.core.periods import EARLIEST, LATEST, DateRange, Month
 from rota.customers.models import Customer
 from rota.installation.models import Installation
 from rota.installation.selectors import installation_get
@@ -55,8 +55,6 @@ LINE_COLUMNS = (
     "days", "monthly_price_minor", "amount_minor", "net_minor", "tax_minor", "gross_minor",
     "tax_rate", "credits_line",
 )  # fmt: skip
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -247,6 +245,9 @@ def billing_run(
             _bill_chunk(chunk, month, issue, run, settings, totals, numbers)
             if progress:
                 progress(done, len(chunks))
+        with connection.cursor() as cursor:
+            # Invoices came with their own keys: move PostgreSQL's sequence past them once.
+            reset_sequences(cursor, [Invoice])
         summary = RunSummary(
             period=str(month),
             issue_date=issue,
@@ -334,7 +335,6 @@ def _bill_chunk(
     with connection.cursor() as cursor:
         BulkTable(Invoice, INVOICE_COLUMNS).insert(cursor, invoices)
         BulkTable(InvoiceLine, LINE_COLUMNS).insert(cursor, rows)
-        reset_sequences(cursor, [Invoice])
     totals[0] += len(invoices)
     totals[1] += len(rows)
 

@@ -10,6 +10,9 @@ from datetime import date, timedelta
 from rota.core.errors import InvalidInput
 
 _ONE_DAY = timedelta(days=1)
+# Business dates outside this window are typing mistakes, not contracts or payments.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
 _MONTH_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 
 

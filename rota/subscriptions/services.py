@@ -20,6 +20,7 @@ from rota.billing.pricing import commitment_end
 from rota.catalog.models import AddOn, OfferVersion, VersionStatus
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.money import format_amount
+from rota.core.periods import EARLIEST, LATEST
 from rota.customers.models import Customer
 from rota.customers.validation import validate_municipality_code
 from rota.subscriptions.models import (
@@ -34,9 +35,6 @@ from rota.subscriptions.models import (
 from rota.subscriptions.selectors import cancellation_fee, plan_on
 
 ADDRESS_FIELDS = ("street", "building", "apartment", "postal_code", "city", "municipality_code")
-# Business dates outside this window are typing mistakes, not contracts.
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 
 
 def _date_errors(**dates: date | None) -> list[FieldError]:
