@@ -23,7 +23,7 @@ from rota.accounts.models import ApiToken
 from rota.accounts.scopes import SCOPES
 from rota.accounts.services import staff_user_record, token_create, token_revoke
 from rota.audit.actors import Actor
-from rota.audit.admin import AuditHistoryMixin
+from rota.audit.admin import AuditedAdminMixin
 from rota.core.errors import DomainError
 
 admin.site.unregister(User)
@@ -79,7 +79,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(AuditHistoryMixin, ModelAdmin):
+class ApiTokenAdmin(AuditedAdminMixin, ModelAdmin):
     form = ApiTokenForm
     list_display = ["name", "prefix", "scope_list", "created_at", "last_used_at", "state"]
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
@@ -129,9 +129,6 @@ class ApiTokenAdmin(AuditHistoryMixin, ModelAdmin):
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
         return HttpResponseRedirect(reverse("admin:accounts_apitoken_changelist"))
-
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""
 
     @action(description="Revoke", url_path="revoke", permissions=["revoke"], icon="block")
     def revoke_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from unfold.admin import ModelAdmin
 
 from rota.audit.models import AuditEvent
+from rota.core.admin import ReadOnlyAdmin
 
 
 class AuditHistoryMixin:
@@ -24,19 +24,25 @@ class AuditHistoryMixin:
         return HttpResponseRedirect(f"{reverse('admin:audit_auditevent_changelist')}?{query}")
 
 
+class AuditedAdminMixin(AuditHistoryMixin):
+    """For admins whose writes go through services: the audit trail is the only log.
+
+    Django's own admin log (LogEntry) is skipped, and History opens the audit trail.
+    """
+
+    def log_addition(self, *args: Any, **kwargs: Any) -> None:
+        """Skip Django's admin log: the service recorded the audit event."""
+
+    def log_change(self, *args: Any, **kwargs: Any) -> None:
+        """Skip Django's admin log: the service recorded the audit event."""
+
+    def log_deletion(self, *args: Any, **kwargs: Any) -> None:
+        """Skip Django's admin log: the service recorded the audit event."""
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_label", "object_repr", "object_id", "action"]
     date_hierarchy = "at"
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

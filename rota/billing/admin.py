@@ -15,28 +15,17 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
+from rota.audit.admin import AuditedAdminMixin
 from rota.billing.forms import CreditNoteForm, PaymentForm, RunForm
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, Payment
 from rota.billing.payments import invoice_status, payment_record, with_balance
 from rota.billing.services import billing_run, credit_note_issue
+from rota.core.admin import ReadOnlyAdmin
 from rota.core.errors import DomainError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import parse_amount
 from rota.core.periods import Month
 from rota.installation.selectors import money_formatter
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _money(value: int) -> str:
@@ -249,7 +238,7 @@ class BillingRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ModelAdmin):
+class PaymentAdmin(AuditedAdminMixin, ModelAdmin):
     form = PaymentForm
     list_display = ["received_on", "customer", "amount", "method", "reference", "allocated_to"]
     list_filter = ["method", "received_on"]
@@ -289,6 +278,3 @@ class PaymentAdmin(ModelAdmin):
             actor=Actor.for_user(request.user),
         )
         obj.pk = result.payment.pk
-
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""

@@ -16,7 +16,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
-from rota.audit.admin import AuditHistoryMixin
+from rota.audit.admin import AuditedAdminMixin
 from rota.catalog import selectors, services
 from rota.catalog.forms import AddOnForm, OfferVersionForm, PricePhaseForm, PricePhaseFormSet
 from rota.catalog.models import AddOn, Feature, OfferVersion, PricePhase, VersionStatus
@@ -69,7 +69,7 @@ class PricePhaseInline(TabularInline):
 
 
 @admin.register(OfferVersion)
-class OfferVersionAdmin(AuditHistoryMixin, ModelAdmin):
+class OfferVersionAdmin(AuditedAdminMixin, ModelAdmin):
     form = OfferVersionForm
     inlines = [PricePhaseInline]
     list_display = [
@@ -285,12 +285,6 @@ class OfferVersionAdmin(AuditHistoryMixin, ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: OfferVersion) -> None:
         services.offer_draft_delete(version=obj, actor=Actor.for_user(request.user))
 
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""
-
-    log_change = log_addition
-    log_deletion = log_addition
-
     def construct_change_message(self, *args: Any, **kwargs: Any) -> list[Any]:
         """Return nothing: the formsets are saved by the service, not by the admin."""
         return []
@@ -383,7 +377,7 @@ class OfferVersionAdmin(AuditHistoryMixin, ModelAdmin):
 
 
 @admin.register(AddOn)
-class AddOnAdmin(AuditHistoryMixin, ModelAdmin):
+class AddOnAdmin(AuditedAdminMixin, ModelAdmin):
     list_display = ["code", "name", "price", "for_household", "for_business", "is_active"]
     list_filter = ["is_active", "for_household", "for_business"]
     search_fields = ["code", "name"]
@@ -410,9 +404,3 @@ class AddOnAdmin(AuditHistoryMixin, ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Add-ons have no related objects to save."""
-
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""
-
-    log_change = log_addition
-    log_deletion = log_addition

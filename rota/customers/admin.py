@@ -13,7 +13,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from rota.audit.actors import Actor
-from rota.audit.admin import AuditHistoryMixin
+from rota.audit.admin import AuditedAdminMixin
 from rota.billing.selectors import customer_invoices
 from rota.customers.forms import CustomerForm
 from rota.customers.models import Customer
@@ -25,7 +25,7 @@ from rota.subscriptions.selectors import customer_story
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
+class CustomerAdmin(AuditedAdminMixin, ModelAdmin):
     form = CustomerForm
     list_display = ["id", "name", "kind", "segment", "city", "phone", "email", "tax_id_shown"]
     list_display_links = ["id", "name"]
@@ -102,12 +102,6 @@ class CustomerAdmin(AuditHistoryMixin, ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Customers have no related objects saved through this form."""
-
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""
-
-    log_change = log_addition
-    log_deletion = log_addition
 
     def change_view(
         self,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin
 
 from rota.audit.actors import Actor
-from rota.audit.admin import AuditHistoryMixin
+from rota.audit.admin import AuditedAdminMixin
 from rota.installation.models import Installation
 from rota.installation.services import FIELDS, installation_errors, installation_update
 
@@ -30,7 +30,7 @@ class InstallationForm(forms.ModelForm):
 
 
 @admin.register(Installation)
-class InstallationAdmin(AuditHistoryMixin, ModelAdmin):
+class InstallationAdmin(AuditedAdminMixin, ModelAdmin):
     form = InstallationForm
     fields = list(FIELDS)
 
@@ -48,6 +48,3 @@ class InstallationAdmin(AuditHistoryMixin, ModelAdmin):
             changes={name: form.cleaned_data[name] for name in FIELDS},
             actor=Actor.for_user(request.user),
         )
-
-    def log_change(self, *args: Any, **kwargs: Any) -> None:
-        """Skip Django's admin log: the audit trail records every change."""

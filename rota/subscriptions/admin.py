@@ -24,6 +24,7 @@ from rota.audit.admin import AuditHistoryMixin
 from rota.billing.pricing import Phase
 from rota.catalog.models import Offer, Segment, Technology
 from rota.catalog.selectors import describe_schedule
+from rota.core.admin import ReadOnlyAdmin
 from rota.core.errors import DomainError, FieldError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import format_amount
@@ -434,7 +435,7 @@ def _form_names(exc: InvalidInput, rename: dict[str, str]) -> list[FieldError]:
 
 
 @admin.register(Cancellation)
-class CancellationAdmin(ModelAdmin):
+class CancellationAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
         "customer_name",
@@ -452,15 +453,6 @@ class CancellationAdmin(ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cancellation]:
         return super().get_queryset(request).filter(end_date__isnull=False)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("subscriptions.view_subscription")

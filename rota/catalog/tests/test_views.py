@@ -85,6 +85,9 @@ def test_admin_creates_an_offer_with_its_price_phases(
     assert list(version.addons.values_list("code", flat=True)) == ["static-ip"]
     event = AuditEvent.objects.get(action="offer.create", object_id=str(version.pk))
     assert (event.actor_label, event.changes["code"]) == ("administrator", "fiber-500")
+    from django.contrib.admin.models import LogEntry
+
+    assert LogEntry.objects.count() == 0  # the audit trail is the only log
 
 
 @pytest.mark.parametrize(
