@@ -56,53 +56,40 @@ STATE_BADGES = {
 }
 
 
-class StateFilter(SimpleListFilter):
-    title = "state today"
-    parameter_name = "state"
+class _TodayFilter(SimpleListFilter):
+    """Filter on a value that `with_state` works out for today (state, offer, segment...)."""
+
+    annotation = ""
+    options: Callable[[], list[tuple[str, str]]] = staticmethod(list)
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return State.choices
+        return self.options()
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(state=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(**{self.annotation: value}) if value else queryset
 
 
-class OfferFilter(SimpleListFilter):
-    title = "offer"
-    parameter_name = "offer"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(o.code, o.code) for o in Offer.objects.order_by("segment", "code")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        offer = self.value()
-        return queryset.filter(current_offer=offer) if offer else queryset
+class StateFilter(_TodayFilter):
+    title, parameter_name, annotation = "state today", "state", "state"
+    options = staticmethod(lambda: list(State.choices))
 
 
-class SegmentFilter(SimpleListFilter):
-    title = "segment"
-    parameter_name = "segment"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return list(Segment.choices)
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        segment = self.value()
-        return queryset.filter(current_segment=segment) if segment else queryset
+class OfferFilter(_TodayFilter):
+    title, parameter_name, annotation = "offer today", "offer", "current_offer"
+    options = staticmethod(
+        lambda: [(o.code, o.code) for o in Offer.objects.order_by("segment", "code")]
+    )
 
 
-class TechnologyFilter(SimpleListFilter):
-    title = "technology"
-    parameter_name = "technology"
+class SegmentFilter(_TodayFilter):
+    title, parameter_name, annotation = "segment", "segment", "current_segment"
+    options = staticmethod(lambda: list(Segment.choices))
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return list(Technology.choices)
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        technology = self.value()
-        if not technology:
-            return queryset
-        return queryset.filter(current_technology=technology)
+class TechnologyFilter(_TodayFilter):
+    title, parameter_name, annotation = "technology", "technology", "current_technology"
+    options = staticmethod(lambda: list(Technology.choices))
 
 
 @admin.register(Subscription)

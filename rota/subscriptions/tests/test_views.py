@@ -205,3 +205,29 @@ def test_read_only_roles_see_but_cannot_sell_or_act(
     assert response.status_code == 403
     assert (Subscription.objects.count(), AuditEvent.objects.count()) == before
     assert Subscription.objects.get(pk=sub.pk).end_date is None
+
+
+def test_list_filters_follow_today(
+    sales_user: User, login: Callable[[User], Client], anna: Customer, actor: Actor
+) -> None:
+    sub = services.subscription_sell(
+        customer=anna,
+        version=OfferVersion.objects.get(offer__code="domowy-komfort", status="active"),
+        term_months=0,
+        start_date=date(2026, 1, 1),
+        address=services.ServiceAddress("ul. Lipowa", "12", "26-600", "Radom"),
+        actor=actor,
+    )
+    services.subscription_change_offer(
+        subscription=sub,
+        version=OfferVersion.objects.get(offer__code="speedster", status="active"),
+        on=date(2026, 6, 1),
+        new_contract=False,
+        actor=actor,
+    )
+    client = login(sales_user)
+    base = "/admin/subscriptions/subscription/"
+    assert sub.number in text(client.get(f"{base}?offer=domowy-komfort&state=active"))
+    assert sub.number not in text(client.get(f"{base}?offer=speedster"))
+    assert sub.number in text(client.get(f"{base}?technology=ftth&segment=household"))
+    assert sub.number not in text(client.get(f"{base}?state=suspended"))
