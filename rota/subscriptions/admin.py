@@ -45,6 +45,7 @@ from rota.subscriptions.selectors import (
     STATE_LABELS,
     State,
     plans_of,
+    with_details,
     with_state,
 )
 
@@ -151,7 +152,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
-        return with_state(super().get_queryset(request), timezone.localdate())
+        return with_state(with_details(super().get_queryset(request)), timezone.localdate())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subscriptions.add_subscription")
@@ -215,7 +216,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
             "; ".join(
                 f"{a.addon.code} {format_amount(a.monthly_price_minor)} from {a.start_date}"
                 + (f" to {a.end_date}" if a.end_date else "")
-                for a in obj.addons.select_related("addon").order_by("start_date")
+                for a in obj.addons.all()
             )
             or "-"
         )
@@ -224,8 +225,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     def suspensions_shown(self, obj: Subscription) -> str:
         return (
             "; ".join(
-                f"{s.start_date} – {s.end_date or 'until resumed'}"
-                for s in obj.suspensions.order_by("start_date")
+                f"{s.start_date} – {s.end_date or 'until resumed'}" for s in obj.suspensions.all()
             )
             or "-"
         )

@@ -123,11 +123,11 @@ class SubscriptionOut(Schema):
                     "end_date": a.end_date,
                     "monthly_price": format_amount(a.monthly_price_minor),
                 }
-                for a in subscription.addons.select_related("addon").order_by("start_date", "id")
+                for a in subscription.addons.all()
             ],
             "suspensions": [
                 {"start_date": s.start_date, "end_date": s.end_date, "reason": s.reason}
-                for s in subscription.suspensions.order_by("start_date")
+                for s in subscription.suspensions.all()
             ],
             "cancellation": {
                 "requested_on": subscription.cancel_requested_on,

@@ -13,6 +13,7 @@ from django.db.models import (
     DateField,
     Exists,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -27,7 +28,7 @@ from rota.catalog.selectors import describe_schedule
 from rota.core.errors import InvalidInput, NotFound
 from rota.core.money import parse_amount
 from rota.customers.models import Customer
-from rota.subscriptions.models import Plan, Subscription, Suspension
+from rota.subscriptions.models import Plan, PlanPhase, Subscription, SubscriptionAddOn, Suspension
 
 
 class State:
@@ -72,6 +73,23 @@ def with_state(queryset: QuerySet[Subscription], day: date) -> QuerySet[Subscrip
     )
 
 
+def with_details(queryset: QuerySet[Subscription]) -> QuerySet[Subscription]:
+    """Fetch plans (with phases), add-ons and suspensions for a whole page in a few queries."""
+    return queryset.select_related("customer", "offer").prefetch_related(
+        Prefetch(
+            "plans",
+            queryset=Plan.objects.select_related("offer_version__offer")
+            .prefetch_related(Prefetch("phases", queryset=PlanPhase.objects.order_by("from_month")))
+            .order_by("valid_from"),
+        ),
+        Prefetch(
+            "addons",
+            queryset=SubscriptionAddOn.objects.select_related("addon").order_by("start_date", "id"),
+        ),
+        Prefetch("suspensions", queryset=Suspension.objects.order_by("start_date")),
+    )
+
+
 def subscription_list(
     *,
     day: date,
@@ -84,7 +102,7 @@ def subscription_list(
     cancel_reason: str | None = None,
 ) -> QuerySet[Subscription]:
     """Return subscriptions with their state on `day`, filtered by their plan on that day."""
-    queryset = with_state(Subscription.objects.select_related("customer"), day).order_by("id")
+    queryset = with_state(with_details(Subscription.objects.all()), day).order_by("id")
     filters = {
         "customer_id": customer,
         "current_offer": offer,
@@ -99,11 +117,7 @@ def subscription_list(
 
 def subscription_get(pk: int, day: date) -> Subscription:
     """Return one subscription with its state on `day`, or raise NotFound."""
-    found = (
-        with_state(Subscription.objects.select_related("customer", "offer"), day)
-        .filter(pk=pk)
-        .first()
-    )
+    found = with_state(with_details(Subscription.objects.all()), day).filter(pk=pk).first()
     if found is None:
         raise NotFound(detail=f"There is no subscription {pk}.")
     return found
@@ -121,9 +135,7 @@ class PlanView:
 
 def plans_of(subscription: Subscription) -> list[PlanView]:
     """Return the subscription's plans in order, each with the last day it applies."""
-    plans = list(
-        subscription.plans.select_related("offer_version__offer").prefetch_related("phases")
-    )
+    plans = list(subscription.plans.all())  # ordered by valid_from (Meta, or with_details)
     views = []
     for i, plan in enumerate(plans):
         until = plans[i + 1].valid_from if i + 1 < len(plans) else None
@@ -276,7 +288,7 @@ def _entry_title(
 def customer_story(customer: Customer, day: date, money: Callable[[int], str]) -> CustomerStory:
     """Return a customer's subscriptions (state on `day`) and timeline, newest first."""
     subscriptions = list(
-        with_state(customer.subscriptions.select_related("offer"), day).order_by("-start_date")
+        with_state(with_details(customer.subscriptions.all()), day).order_by("-start_date")
     )
     stories = []
     for subscription in subscriptions:
@@ -296,11 +308,11 @@ def customer_story(customer: Customer, day: date, money: Callable[[int], str]) -
         addons = [
             f"{a.addon.name} {money(a.monthly_price_minor)} from {a.start_date}"
             + (f" to {a.end_date}" if a.end_date else "")
-            for a in subscription.addons.select_related("addon").order_by("start_date")
+            for a in subscription.addons.all()
         ]
         suspensions = [
             f"{s.start_date} – {s.end_date or 'until resumed'}"
-            for s in subscription.suspensions.order_by("start_date")
+            for s in subscription.suspensions.all()
         ]
         state = getattr(subscription, "state", "")
         end = subscription.end_date

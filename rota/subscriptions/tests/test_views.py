@@ -231,3 +231,37 @@ def test_list_filters_follow_today(
     assert sub.number not in text(client.get(f"{base}?offer=speedster"))
     assert sub.number in text(client.get(f"{base}?technology=ftth&segment=household"))
     assert sub.number not in text(client.get(f"{base}?state=suspended"))
+
+
+def test_listing_costs_the_same_queries_for_one_or_many(
+    anna: Customer, actor: Actor, make_token: Callable[..., str]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Bearer {make_token('customers:read')}"})
+
+    def sell_one() -> None:
+        sub = services.subscription_sell(
+            customer=anna,
+            version=OfferVersion.objects.get(offer__code="gameon", status="active"),
+            term_months=0,
+            start_date=date(2026, 1, 1),
+            address=services.ServiceAddress("ul. Lipowa", "12", "26-600", "Radom"),
+            addons=["static-ip"],
+            actor=actor,
+        )
+        services.subscription_suspend(
+            subscription=sub, start_date=date(2026, 2, 1), end_date=date(2026, 2, 5), actor=actor
+        )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/subscriptions").status_code == 200
+        return len(captured.captured_queries)
+
+    sell_one()
+    one = queries()
+    for _ in range(4):
+        sell_one()
+    assert queries() == one
