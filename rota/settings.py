@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "rota.customers",
     "rota.subscriptions",
     "rota.billing",
+    "rota.incidents",
+    "rota.support",
     "rota.demo",
 ]
 

@@ -47,6 +47,21 @@ BILLING_READ = [
     "billing.view_payment",
 ]
 BILLING_WRITE = ["billing.add_billingrun", "billing.add_payment"]
+SUPPORT_READ = [
+    "support.view_ticket",
+    "support.view_ticketmessage",
+    "support.view_slapolicy",
+    "incidents.view_incident",
+    "incidents.view_incidentimpact",
+]
+SUPPORT_WRITE = [
+    "support.add_ticket",
+    "support.change_ticket",
+    "support.add_ticketmessage",
+    "incidents.add_incident",
+    "incidents.change_incident",
+]
+SLA_WRITE = ["support.add_slapolicy", "support.change_slapolicy", "support.delete_slapolicy"]
 ADMINISTRATION = [
     "installation.change_installation",
     "accounts.view_apitoken",
@@ -68,12 +83,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + CUSTOMERS_WRITE
     + BILLING_READ
     + BILLING_WRITE
+    + SUPPORT_READ
+    + SUPPORT_WRITE
+    + SLA_WRITE
     + ADMINISTRATION,
-    SALES: CATALOG_READ + CUSTOMERS_READ + CUSTOMERS_WRITE + BILLING_READ,
-    FINANCE: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + BILLING_WRITE,
-    SUPPORT: CATALOG_READ + CUSTOMERS_READ + BILLING_READ,
-    PLANNER: CATALOG_READ + CUSTOMERS_READ + BILLING_READ,
-    AUDITOR: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + AUDIT_READ,
+    SALES: CATALOG_READ + CUSTOMERS_READ + CUSTOMERS_WRITE + BILLING_READ + SUPPORT_READ,
+    FINANCE: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + BILLING_WRITE + SUPPORT_READ,
+    SUPPORT: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + SUPPORT_READ + SUPPORT_WRITE,
+    PLANNER: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + SUPPORT_READ,
+    AUDITOR: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + SUPPORT_READ + AUDIT_READ,
 }
 
 

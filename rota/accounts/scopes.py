@@ -10,6 +10,8 @@ SCOPES: dict[str, str] = {
     "customers:write": "customers.change_customer",
     "billing:read": "billing.view_invoice",
     "billing:write": "billing.add_billingrun",
+    "support:read": "support.view_ticket",
+    "support:write": "support.change_ticket",
 }
 
 

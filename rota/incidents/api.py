@@ -1,0 +1,7 @@
+"""incidents endpoints."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["incidents"])
