@@ -19,7 +19,6 @@ from rota.core.errors import (
 )
 from rota.core.problems import problem_response
 from rota.customers.api import router as customers_router
-from rota.incidents.api import router as incidents_router
 from rota.subscriptions.api import router as subscriptions_router
 from rota.support.api import router as support_router
 
@@ -38,7 +37,6 @@ api.add_router("/", customers_router)
 api.add_router("/", subscriptions_router)
 api.add_router("/", billing_router)
 api.add_router("/", support_router)
-api.add_router("/", incidents_router)
 
 
 @api.exception_handler(DomainError)

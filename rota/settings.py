@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "rota.customers",
     "rota.subscriptions",
     "rota.billing",
-    "rota.incidents",
     "rota.support",
     "rota.demo",
 ]

@@ -51,15 +51,15 @@ SUPPORT_READ = [
     "support.view_ticket",
     "support.view_ticketmessage",
     "support.view_slapolicy",
-    "incidents.view_incident",
-    "incidents.view_incidentimpact",
+    "support.view_incident",
+    "support.view_incidentimpact",
 ]
 SUPPORT_WRITE = [
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",
-    "incidents.add_incident",
-    "incidents.change_incident",
+    "support.add_incident",
+    "support.change_incident",
 ]
 SLA_WRITE = ["support.add_slapolicy", "support.change_slapolicy", "support.delete_slapolicy"]
 ADMINISTRATION = [

@@ -1,1 +1,1 @@
-"""Models of support."""
+"""Support: tickets with SLA due times, and network incidents with the subscriptions they hit."""

@@ -1,7 +1,0 @@
-"""incidents endpoints."""
-
-from __future__ import annotations
-
-from ninja import Router
-
-router = Router(tags=["incidents"])
