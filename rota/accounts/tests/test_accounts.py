@@ -71,7 +71,8 @@ def test_token_create_refuses_unknown_scopes_and_duplicates() -> None:
         run("token", "create", "--name", "x", "--scope", "everything")
     assert str(exc.value) == (
         "scopes: unknown scope(s): everything; known: "
-        "billing:read, billing:write, catalog:read, catalog:write, customers:read, customers:write"
+        "billing:read, billing:write, catalog:read, catalog:write, customers:read, customers:write, "
+        "support:read, support:write"
     )
     run("token", "create", "--name", "x", "--scope", "catalog:read")
     with pytest.raises(CommandError) as exc:
