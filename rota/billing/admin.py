@@ -1,35 +1,54 @@
-"""Billing in the back office: run history with a run form and preview, invoices with lines."""
+"""Billing in the back office: runs, invoices (printable), payments and reversals, arrears."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import SimpleListFilter
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
 from rota.audit.admin import AuditedAdminMixin
-from rota.billing.forms import CreditNoteForm, PaymentForm, RunForm
+from rota.billing.documents import invoice_document
+from rota.billing.forms import ArrearsForm, CreditNoteForm, PaymentForm, ReversalForm, RunForm
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, Payment
-from rota.billing.payments import invoice_status, payment_record, with_balance
+from rota.billing.payments import invoice_status, payment_record, payment_reverse, with_balance
+from rota.billing.selectors import INVOICE_STATUSES, arrears_list, invoices_with_status
 from rota.billing.services import billing_run, credit_note_issue
 from rota.core.admin import ReadOnlyAdmin
 from rota.core.errors import DomainError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import parse_amount
 from rota.core.periods import Month
-from rota.installation.selectors import money_formatter
+from rota.installation.selectors import installation_today, money_formatter
 
 
 def _money(value: int) -> str:
     return money_formatter()(value)
+
+
+class StatusFilter(SimpleListFilter):
+    """Invoice status as of today, worked out in SQL so the list pages and counts stay right."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(s, s.replace("_", " ").capitalize()) for s in INVOICE_STATUSES]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in INVOICE_STATUSES:
+            return invoices_with_status(queryset, str(self.value()), installation_today())
+        return queryset
 
 
 class InvoiceLineInline(TabularInline):
@@ -71,9 +90,16 @@ class InvoiceAdmin(ReadOnlyAdmin):
         "balance",
         "status_badge",
     ]
-    list_filter = ["kind", "period", "issue_date"]
+    list_filter = [
+        StatusFilter,
+        ("customer", AutocompleteSelectFilter),
+        "kind",
+        "period",
+        "issue_date",
+    ]
+    list_filter_submit = True
     search_fields = ["number", "customer__last_name", "customer__company_name"]
-    actions_detail = ["credit_note_action"]
+    actions_detail = ["print_action", "credit_note_action"]
     list_select_related = ["customer"]
     inlines = [InvoiceLineInline]
     fields = [
@@ -112,7 +138,15 @@ class InvoiceAdmin(ReadOnlyAdmin):
         },
     )
     def status_badge(self, obj: Invoice) -> str:
-        return invoice_status(obj, timezone.localdate())
+        return invoice_status(obj, installation_today())
+
+    @action(description="Print", url_path="print", icon="print")
+    def print_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        """Open the printable invoice: seller, buyer, lines and the tax summary per rate."""
+        invoice = get_object_or_404(
+            with_balance(Invoice.objects.select_related("customer", "corrects")), pk=object_id
+        )
+        return TemplateResponse(request, "billing/invoice_print.html", invoice_document(invoice))
 
     def has_credit_note_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         if not request.user.has_perm("billing.add_billingrun"):
@@ -200,7 +234,7 @@ class BillingRunAdmin(ReadOnlyAdmin):
         """Preview or run billing for a month."""
         if not request.user.has_perm("billing.add_billingrun"):
             raise PermissionDenied
-        this_month = str(Month.of(timezone.localdate()))
+        this_month = str(Month.of(installation_today()))
         form = RunForm(request.POST or None, initial={"period": this_month, "dry_run": True})
         summary = None
         if request.method == "POST" and form.is_valid():
@@ -240,12 +274,41 @@ class BillingRunAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(AuditedAdminMixin, ModelAdmin):
     form = PaymentForm
-    list_display = ["received_on", "customer", "amount", "method", "reference", "allocated_to"]
-    list_filter = ["method", "received_on"]
+    list_display = [
+        "received_on",
+        "customer",
+        "amount",
+        "method",
+        "reference",
+        "allocated_to",
+        "state",
+    ]
+    list_filter = ["method", "received_on", ("reversed_at", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "customer__last_name", "customer__company_name"]
     autocomplete_fields = ["customer"]
     list_select_related = ["customer"]
     actions = None
+    actions_detail = ["reverse_action"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("allocations__invoice")
+
+    def get_fields(self, request: HttpRequest, obj: Payment | None = None) -> Any:
+        if obj is None:
+            return ["customer", "amount", "received_on", "method", "reference"]
+        return [
+            "customer",
+            "amount",
+            "received_on",
+            "method",
+            "reference",
+            "allocated_to",
+            "state",
+            "reversal_reason",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Payment | None = None) -> Any:
+        return self.get_fields(request, obj) if obj else []
 
     @display(description="amount", ordering="amount_minor")
     def amount(self, obj: Payment) -> str:
@@ -253,13 +316,19 @@ class PaymentAdmin(AuditedAdminMixin, ModelAdmin):
 
     @display(description="settled")
     def allocated_to(self, obj: Payment) -> str:
+        if obj.is_reversed:
+            return "—"
         return (
             ", ".join(
                 f"{a.invoice.number} {_money(a.amount_minor)}"
-                for a in obj.allocations.select_related("invoice")
+                for a in sorted(obj.allocations.all(), key=lambda a: a.pk)
             )
             or "customer credit"
         )
+
+    @display(description="state", label={"received": "success", "reversed": "danger"})
+    def state(self, obj: Payment) -> str:
+        return "reversed" if obj.is_reversed else "received"
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -278,3 +347,81 @@ class PaymentAdmin(AuditedAdminMixin, ModelAdmin):
             actor=Actor.for_user(request.user),
         )
         obj.pk = result.payment.pk
+
+    def has_reverse_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        if not request.user.has_perm("billing.add_payment"):
+            return False
+        if object_id is None:
+            return True
+        return Payment.objects.filter(pk=object_id, reversed_at__isnull=True).exists()
+
+    @action(
+        description="Reverse payment",
+        url_path="reverse",
+        permissions=["reverse"],
+        icon="undo",
+    )
+    def reverse_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        payment = get_object_or_404(Payment, pk=object_id)
+        form = ReversalForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment_reverse(
+                    payment=payment,
+                    reason=form.cleaned_data["reason"],
+                    actor=Actor.for_user(request.user),
+                )
+            except InvalidInput as exc:
+                add_field_errors(form, exc.errors)
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(
+                    request,
+                    f"Payment of {_money(payment.amount_minor)} reversed; its invoices reopened.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:billing_payment_change", args=[payment.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Reverse {_money(payment.amount_minor)} from {payment.customer}",
+            "form": form,
+            "submit": "Reverse payment",
+            "cancel_url": reverse("admin:billing_payment_change", args=[payment.pk]),
+        }
+        return TemplateResponse(request, "subscriptions/action_form.html", context)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("arrears/", self.admin_site.admin_view(self.arrears_view), name="billing_arrears"),
+            *super().get_urls(),
+        ]
+
+    def arrears_view(self, request: HttpRequest) -> HttpResponse:
+        """List the customers with overdue invoices, longest overdue first."""
+        if not request.user.has_perm("billing.view_invoice"):
+            raise PermissionDenied
+        form = ArrearsForm(request.GET or None)
+        segment, min_days = None, 0
+        if form.is_valid():
+            segment = form.cleaned_data["segment"] or None
+            min_days = form.cleaned_data["min_days"] or 0
+        today = installation_today()
+        rows = arrears_list(today, segment=segment, min_days=min_days)
+        paginator = Paginator(rows, 100)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Arrears",
+            "form": form,
+            "today": today,
+            "page_obj": page_obj,
+            "rows": [(a, _money(a.overdue_minor)) for a in page_obj],
+            "count": len(rows),
+            "total": _money(sum(a.overdue_minor for a in rows)),
+            "query": request.GET.copy(),
+        }
+        return TemplateResponse(request, "billing/arrears.html", context)

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -20,7 +19,7 @@ from rota.core.errors import NotFound
 from rota.core.money import format_amount, parse_amount
 from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers.selectors import customer_get
-from rota.installation.selectors import installation_get
+from rota.installation.selectors import installation_get, installation_today
 
 router = Router(tags=["billing"])
 READ = scoped("billing:read")
@@ -60,7 +59,7 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilter]) -> dict[s
         if value is not None:
             invoices = invoices.filter(**{name: value})
     rows = invoices[page(filters.limit, filters.offset)]
-    today = timezone.localdate()
+    today = installation_today()
     return {"items": [InvoiceOut.build(i, today) for i in rows], "count": invoices.count()}
 
 
@@ -70,7 +69,7 @@ def get_invoice(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
     invoice = _invoices().filter(pk=invoice_id).first()
     if invoice is None:
         raise NotFound(detail=f"There is no invoice {invoice_id}.")
-    return InvoiceOut.build(invoice, timezone.localdate())
+    return InvoiceOut.build(invoice, installation_today())
 
 
 class CreditNoteIn(Schema):
@@ -92,7 +91,7 @@ def credit_note(
         issue_date=payload.issue_date,
         actor=actor_of(request),
     )
-    return Status(201, InvoiceOut.build(_invoices().get(pk=note.pk), timezone.localdate()))
+    return Status(201, InvoiceOut.build(_invoices().get(pk=note.pk), installation_today()))
 
 
 @router.post("/payments", response={201: PaymentOut, **ERRORS}, auth=WRITE)

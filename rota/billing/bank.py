@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from rota.audit.actors import Actor
 from rota.billing.models import Invoice, Payment
@@ -23,6 +22,7 @@ from rota.core.errors import InvalidInput
 from rota.core.money import parse_amount
 from rota.core.periods import EARLIEST
 from rota.customers.models import Customer
+from rota.installation.selectors import installation_today
 
 NUMBER = re.compile(r"[A-Z0-9-]{1,20}/\d{4}/\d{6}")
 REQUIRED = ("date", "amount", "reference")
@@ -55,7 +55,7 @@ def read_statement(
     A row already recorded (same customer, date, amount and reference) is reported too,
     so importing the same file twice records nothing twice.
     """
-    today = today or timezone.localdate()
+    today = today or installation_today()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:

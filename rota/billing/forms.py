@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminSelectWidget,
@@ -17,8 +16,10 @@ from unfold.widgets import (
 
 from rota.billing.models import Payment
 from rota.billing.payments import payment_errors
+from rota.catalog.models import Segment
 from rota.core.forms import add_field_errors
 from rota.core.money import parse_amount
+from rota.installation.selectors import installation_today
 
 
 class RunForm(forms.Form):
@@ -57,7 +58,7 @@ class PaymentForm(forms.ModelForm):
                 cleaned["received_on"],
                 cleaned["method"],
                 cleaned.get("reference", ""),
-                timezone.localdate(),
+                installation_today(),
             )
             add_field_errors(self, errors)
         return cleaned
@@ -67,4 +68,29 @@ class CreditNoteForm(forms.Form):
     reason = forms.CharField(max_length=200, widget=UnfoldAdminTextInputWidget)
     issue_date = forms.DateField(
         required=False, help_text="Empty: today", widget=UnfoldAdminSingleDateWidget
+    )
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        help_text="e.g. Direct debit returned by the bank",
+        widget=UnfoldAdminTextInputWidget,
+    )
+
+
+class ArrearsForm(forms.Form):
+    """Filters of the arrears list."""
+
+    segment = forms.ChoiceField(
+        required=False,
+        choices=[("", "All segments"), *Segment.choices],
+        widget=UnfoldAdminSelectWidget,
+    )
+    min_days = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=36500,
+        label="Overdue for at least (days)",
+        widget=UnfoldAdminTextInputWidget,
     )

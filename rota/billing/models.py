@@ -156,15 +156,31 @@ class Payment(models.Model):
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.TRANSFER)
     reference = models.CharField(max_length=140, blank=True)
     created_at = models.DateTimeField()
+    reversed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the payment was reversed (bounced or recorded by mistake)",
+    )
+    reversal_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-received_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_positive"),
+            models.CheckConstraint(
+                condition=Q(reversed_at__isnull=True, reversal_reason="")
+                | (Q(reversed_at__isnull=False) & ~Q(reversal_reason="")),
+                name="payment_reversal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Payment {self.pk} from {self.customer} on {self.received_on}"
+
+    @property
+    def is_reversed(self) -> bool:
+        """Tell whether the payment was reversed."""
+        return self.reversed_at is not None
 
 
 class Allocation(models.Model):

@@ -29,6 +29,7 @@ from rota.billing.engine import (
     lines_for,
 )
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceSequence
+from rota.billing.payments import allocations_release, credit_settle
 from rota.billing.pricing import Phase
 from rota.core.bulk import BulkTable, next_id, reset_sequences
 from rota.core.errors import Conflict, InvalidInput
@@ -36,7 +37,7 @@ from rota.core.money import format_amount
 from rota.core.periods import EARLIEST, LATEST, DateRange, Month
 from rota.customers.models import Customer
 from rota.installation.models import Installation
-from rota.installation.selectors import installation_get
+from rota.installation.selectors import installation_get, installation_today
 from rota.subscriptions.models import (
     Plan,
     PlanPhase,
@@ -227,7 +228,7 @@ def billing_run(
     progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Bill a calendar month; with `dry_run`, compute everything and write nothing."""
-    today = today or timezone.localdate()
+    today = today or installation_today()
     month = _period(period, today)
     issue = issue_date or today
     if not EARLIEST <= issue <= LATEST:
@@ -263,6 +264,9 @@ def billing_run(
         if dry_run:
             transaction.set_rollback(True)
             return summary
+        # Customers with unused credit (overpaid, or paid an invoice later cancelled) have it
+        # applied to their new invoices in the same transaction.
+        credit_settle(actor=actor)
         BillingRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(),
             invoices=summary.invoices,
@@ -353,7 +357,7 @@ def credit_note_issue(
     The days its lines covered are no longer covered, so the next run bills them again as
     they should be: the credit note and that run together are the correction.
     """
-    today = today or timezone.localdate()
+    today = today or installation_today()
     issue = issue_date or today
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.REGULAR:
@@ -388,11 +392,17 @@ def credit_note_issue(
     for row in rows:
         row.invoice = note
     InvoiceLine.objects.bulk_create(rows)
+    # Money paid on the cancelled invoice becomes credit and settles the customer's others.
+    resettled = allocations_release(invoice)
     audit_record(
         actor=actor,
         action="invoice.credit_note",
         obj=note,
-        changes={"corrects": invoice.number, "gross": format_amount(note.gross_minor)},
+        changes={
+            "corrects": invoice.number,
+            "gross": format_amount(note.gross_minor),
+            "credit_applied": [[n, format_amount(a)] for n, a in resettled],
+        },
         note=reason.strip(),
     )
     return note

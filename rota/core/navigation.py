@@ -82,6 +82,12 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
                     "link": reverse_lazy("admin:billing_payment_changelist"),
                     "permission": _perm("billing.view_payment"),
                 },
+                {
+                    "title": "Arrears",
+                    "icon": "warning",
+                    "link": reverse_lazy("admin:billing_arrears"),
+                    "permission": _perm("billing.view_invoice"),
+                },
             ],
         },
         {

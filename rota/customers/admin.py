@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
@@ -20,7 +19,7 @@ from rota.customers.models import Customer
 from rota.customers.selectors import search_customers
 from rota.customers.services import customer_create, customer_update
 from rota.customers.validation import format_tax_id
-from rota.installation.selectors import money_formatter
+from rota.installation.selectors import installation_today, money_formatter
 from rota.subscriptions.selectors import customer_story
 
 
@@ -113,7 +112,7 @@ class CustomerAdmin(AuditedAdminMixin, ModelAdmin):
         customer = Customer.objects.filter(pk=object_id).first()
         context = dict(extra_context or {})
         if customer is not None:
-            context["story"] = customer_story(customer, timezone.localdate(), money_formatter())
+            context["story"] = customer_story(customer, installation_today(), money_formatter())
             context["can_sell"] = request.user.has_perm("subscriptions.add_subscription")
             if request.user.has_perm("billing.view_invoice"):
                 money = money_formatter()

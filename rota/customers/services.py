@@ -21,7 +21,7 @@ from rota.customers.validation import (
     normalize_tax_id,
 )
 from rota.installation.models import Country
-from rota.installation.selectors import installation_get
+from rota.installation.selectors import installation_get, installation_today
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def customer_create(*, data: CustomerData, actor: Actor, today: date | None = No
     data, errors = _clean(data)
     if errors:
         raise InvalidInput(detail="The customer has invalid fields.", errors=errors)
-    today = today or timezone.localdate()
+    today = today or installation_today()
     values = asdict(data)
     values["tags"] = list(data.tags)
     customer = Customer.objects.create(
@@ -140,7 +140,7 @@ def customer_update(
     data, errors = _clean(replace(before, **changes))
     if errors:
         raise InvalidInput(detail="The customer has invalid fields.", errors=errors)
-    today = today or timezone.localdate()
+    today = today or installation_today()
     if data.marketing_consent != before.marketing_consent:
         customer.marketing_consent_changed_on = today
     after = asdict(data)

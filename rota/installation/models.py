@@ -20,6 +20,15 @@ class Installation(models.Model):
     """Country, currency and invoicing defaults of this ISP. Exactly one row (pk=1)."""
 
     company_name = models.CharField(max_length=200, default="My ISP")
+    seller_address = models.TextField(
+        blank=True, help_text="The seller's address as printed on invoices (several lines)"
+    )
+    seller_tax_id = models.CharField(
+        max_length=32, blank=True, help_text="The seller's tax id on invoices, e.g. NIP or CNPJ"
+    )
+    bank_account = models.CharField(
+        max_length=64, blank=True, help_text="Account number printed on invoices for transfers"
+    )
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.POLAND)
     currency = models.CharField(max_length=3, default="PLN", help_text="ISO 4217 code, e.g. PLN")
     default_tax_rate = models.DecimalField(

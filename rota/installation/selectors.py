@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
 
 from rota.core.money import format_money
 from rota.installation.models import Installation
@@ -23,6 +27,19 @@ def installation_get() -> Installation:
     if "row" not in cache:
         cache["row"] = Installation.objects.get(pk=1)
     return cache["row"]
+
+
+def installation_zone() -> ZoneInfo:
+    """Return the installation's time zone (UTC if the stored name is unknown to this host)."""
+    try:
+        return ZoneInfo(installation_get().time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def installation_today() -> date:
+    """Return today's date where the ISP is: due dates and "today's state" follow it."""
+    return timezone.localdate(timezone=installation_zone())
 
 
 def installation_forget() -> None:

@@ -17,6 +17,9 @@ from rota.installation.selectors import installation_forget
 
 FIELDS = (
     "company_name",
+    "seller_address",
+    "seller_tax_id",
+    "bank_account",
     "country",
     "currency",
     "default_tax_rate",
@@ -42,6 +45,10 @@ def installation_errors(values: dict[str, Any]) -> list[FieldError]:
         errors.append(FieldError("default_tax_rate", "must be at least 0 and below 1"))
     if values["time_zone"] not in zoneinfo.available_timezones():
         errors.append(FieldError("time_zone", "must be an IANA time zone such as Europe/Warsaw"))
+    if len(str(values.get("seller_tax_id", ""))) > 32:
+        errors.append(FieldError("seller_tax_id", "must be at most 32 characters"))
+    if len(str(values.get("bank_account", ""))) > 64:
+        errors.append(FieldError("bank_account", "must be at most 64 characters"))
     prefix = str(values["invoice_prefix"])
     if not prefix or not prefix.replace("-", "").isalnum() or len(prefix) > 20:
         errors.append(FieldError("invoice_prefix", "must be 1-20 letters, digits or '-'"))

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -29,7 +28,7 @@ from rota.core.errors import DomainError, FieldError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import format_amount
 from rota.customers.models import Customer
-from rota.installation.selectors import money_formatter
+from rota.installation.selectors import installation_today, money_formatter
 from rota.subscriptions import services
 from rota.subscriptions.forms import (
     AttachAddOnForm,
@@ -152,7 +151,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
-        return with_state(with_details(super().get_queryset(request)), timezone.localdate())
+        return with_state(with_details(super().get_queryset(request)), installation_today())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("subscriptions.add_subscription")
@@ -250,7 +249,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
         customer = Customer.objects.filter(
             pk=int(customer_id) if customer_id.isdigit() else 0
         ).first()
-        initial: dict[str, Any] = {"customer": customer_id, "start_date": timezone.localdate()}
+        initial: dict[str, Any] = {"customer": customer_id, "start_date": installation_today()}
         if customer is not None:
             # The service address is usually the billing address: offer it as a start.
             for name in ("street", "building", "apartment", "postal_code", "city"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
 from pydantic import Field
@@ -16,7 +15,7 @@ from rota.catalog.selectors import offer_active_version
 from rota.core.money import format_amount
 from rota.core.problems import ERRORS, PageQuery, page
 from rota.customers.selectors import customer_get
-from rota.installation.selectors import installation_get
+from rota.installation.selectors import installation_get, installation_today
 from rota.subscriptions import selectors, services
 from rota.subscriptions.models import CancelReason
 from rota.subscriptions.schemas import (
@@ -49,7 +48,7 @@ class SubscriptionFilter(PageQuery):
 
 
 def _out(pk: int) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = installation_today()
     return SubscriptionOut.build(selectors.subscription_get(pk, today), installation_get().currency)
 
 
@@ -57,7 +56,7 @@ def _out(pk: int) -> dict[str, Any]:
 def list_subscriptions(request: HttpRequest, filters: Query[SubscriptionFilter]) -> dict[str, Any]:
     """List subscriptions with their state today, filtered."""
     query = filters.model_dump(exclude={"limit", "offset"})
-    subscriptions = selectors.subscription_list(day=timezone.localdate(), **query)
+    subscriptions = selectors.subscription_list(day=installation_today(), **query)
     currency = installation_get().currency
     rows = subscriptions[page(filters.limit, filters.offset)]
     return {
@@ -91,7 +90,7 @@ def get_subscription(request: HttpRequest, subscription_id: int) -> dict[str, An
 
 
 def _subscription(subscription_id: int) -> Any:
-    return selectors.subscription_get(subscription_id, timezone.localdate())
+    return selectors.subscription_get(subscription_id, installation_today())
 
 
 @router.post(

@@ -23,6 +23,7 @@ from rota.core.money import format_amount
 from rota.core.periods import EARLIEST, LATEST
 from rota.customers.models import Customer
 from rota.customers.validation import validate_municipality_code
+from rota.installation.selectors import installation_today
 from rota.subscriptions.models import (
     Area,
     CancelReason,
@@ -66,7 +67,7 @@ class ServiceAddress:
 
 
 def _today(today: date | None) -> date:
-    return today or timezone.localdate()
+    return today or installation_today()
 
 
 def _dated(on: date, today: date) -> dict[str, Any]:

@@ -14,38 +14,12 @@ from rota.audit.actors import Actor
 from rota.audit.models import AuditEvent
 from rota.billing.models import Allocation, Invoice, Payment
 from rota.billing.payments import customer_credit, invoice_status, payment_record, with_balance
-from rota.billing.services import billing_run
-from rota.catalog.models import OfferVersion
 from rota.core.errors import InvalidInput
 from rota.customers.models import Customer
-from rota.subscriptions import services as subs
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 4, 20)
-
-
-@pytest.fixture
-def billed(firma: Customer, actor: Actor) -> Customer:
-    """The bakery with 4Business from 15 January, billed for January to March."""
-    customer = firma
-    subs.subscription_sell(
-        customer=customer,
-        version=OfferVersion.objects.get(offer__code="4business", status="active"),
-        term_months=24,
-        start_date=date(2026, 1, 15),
-        address=subs.ServiceAddress("ul. Rynek", "1", "26-600", "Radom"),
-        actor=actor,
-        today=date(2026, 1, 10),
-    )
-    for period in ("2026-01", "2026-02", "2026-03"):
-        billing_run(
-            period=period,
-            actor=actor,
-            issue_date=date.fromisoformat(f"{period}-28"),
-            today=TODAY,
-        )
-    return customer
 
 
 def statuses(day: date) -> list[tuple[str, int, str]]:

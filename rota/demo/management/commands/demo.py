@@ -9,12 +9,12 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rota.audit.actors import Actor
 from rota.demo.history import demo_history_load
 from rota.demo.services import demo_catalog_load
+from rota.installation.selectors import installation_today
 
 
 def _day(text: str) -> date:
@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 customers=customers,
                 months=options["months"],
                 seed=options["seed"],
-                today=options["today"] or timezone.localdate(),
+                today=options["today"] or installation_today(),
                 actor=actor,
                 progress=advance,
             )
