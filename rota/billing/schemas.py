@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
-from rota.billing.models import Invoice
-from rota.billing.payments import invoice_status
+from rota.billing.models import Invoice, Payment
+from rota.billing.payments import customer_credit, invoice_status
+from rota.billing.selectors import Arrears
 from rota.billing.services import RunSummary
 from rota.core.money import format_amount
+from rota.installation.selectors import installation_get
 
 
 class RunIn(Schema):
@@ -155,4 +157,63 @@ class PaymentOut(Schema):
     method: str
     reference: str
     allocations: list[AllocationOut]
-    customer_credit: str
+    customer_credit: str = Field(description="The customer's money not used by any invoice")
+    reversed_at: datetime | None
+    reversal_reason: str
+
+    @staticmethod
+    def build(payment: Payment) -> dict[str, Any]:
+        """Shape a payment (allocations prefetched) for the API."""
+        return {
+            "id": payment.pk,
+            "customer": payment.customer_id,
+            "amount": format_amount(payment.amount_minor),
+            "currency": installation_get().currency,
+            "received_on": payment.received_on,
+            "method": payment.method,
+            "reference": payment.reference,
+            "allocations": [
+                {"invoice": a.invoice.number, "amount": format_amount(a.amount_minor)}
+                for a in sorted(payment.allocations.all(), key=lambda a: a.pk)
+            ],
+            "customer_credit": format_amount(customer_credit(payment.customer_id)),
+            "reversed_at": payment.reversed_at,
+            "reversal_reason": payment.reversal_reason,
+        }
+
+
+class PaymentList(Schema):
+    items: list[PaymentOut]
+    count: int
+
+
+class ArrearsOut(Schema):
+    customer: int
+    name: str
+    segment: str
+    invoices: int = Field(description="Overdue invoices")
+    overdue: str
+    currency: str
+    oldest_due_date: date
+    days_overdue: int
+    last_payment: date | None
+
+    @staticmethod
+    def build(arrears: Arrears, currency: str) -> dict[str, Any]:
+        """Shape one customer's arrears for the API."""
+        return {
+            "customer": arrears.customer_id,
+            "name": arrears.name,
+            "segment": arrears.segment,
+            "invoices": arrears.invoices,
+            "overdue": format_amount(arrears.overdue_minor),
+            "currency": currency,
+            "oldest_due_date": arrears.oldest_due,
+            "days_overdue": arrears.days_overdue,
+            "last_payment": arrears.last_payment,
+        }
+
+
+class ArrearsList(Schema):
+    items: list[ArrearsOut]
+    count: int
