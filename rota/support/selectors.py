@@ -104,7 +104,10 @@ def ticket_list(
 ) -> QuerySet[Ticket]:
     """Return tickets with their SLA state at `now`, what breaches first on top."""
     queryset = with_sla(
-        Ticket.objects.select_related("customer", "subscription", "assignee", "incident"), now
+        Ticket.objects.select_related(
+            "customer", "subscription", "assignee", "incident", "sla_policy"
+        ),
+        now,
     )
     filters = {
         "status": status,
@@ -121,7 +124,10 @@ def ticket_list(
 def ticket_get(pk: int, now: datetime) -> Ticket:
     """Return one ticket with its SLA state and messages, or raise NotFound."""
     found = (
-        with_sla(Ticket.objects.select_related("customer", "subscription", "assignee"), now)
+        with_sla(
+            Ticket.objects.select_related("customer", "subscription", "assignee", "sla_policy"),
+            now,
+        )
         .prefetch_related("messages")
         .filter(pk=pk)
         .first()
