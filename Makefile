@@ -12,11 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Set up (venv, migrations, demo catalog, admin account) and serve Rota at http://127.0.0.1:8000
+## Set up (venv, migrations, demo ISP, admin account), start the background worker and serve Rota at http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/rota migrate --no-input
 	$(BIN)/rota demo
 	$(BIN)/rota ensure_admin
+	$(BIN)/rota db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/rota runserver 127.0.0.1:8000
 
 ## Run the test suite (SQLite unless DATABASE_URL says otherwise)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -14,6 +15,13 @@ from rota.audit.actors import Actor
 from rota.customers.models import Customer
 from rota.customers.services import CustomerData, customer_create
 from rota.demo.services import demo_catalog_load
+
+
+@pytest.fixture(autouse=True)
+def _tasks_and_cache_in_process(settings: Any) -> None:
+    """Run queued tasks in the process that queues them, and keep the cache in memory."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def _persona(role: str) -> User:

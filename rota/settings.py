@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "rota.installation",
     "rota.audit",
     "rota.accounts",
@@ -102,6 +104,24 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ROTA_TEST_DB", "test_rota")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (billing runs started from the back office): queued in the database and
+# run by `rota db_worker`; "immediate" runs each task in the request that queues it.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {
+    "default": {"BACKEND": TASK_BACKENDS[os.environ.get("ROTA_TASKS_BACKEND", "database")]}
+}
+
+# Progress of long jobs is shared between the worker and the web process through the cache.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("ROTA_CACHE_DIR", str(VAR_DIR / "cache")),
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -20,7 +20,8 @@ from rota.audit.actors import Actor
 from rota.audit.admin import AuditedAdminMixin
 from rota.billing.documents import invoice_document
 from rota.billing.forms import ArrearsForm, CreditNoteForm, PaymentForm, ReversalForm, RunForm
-from rota.billing.models import BillingRun, Invoice, InvoiceLine, Payment
+from rota.billing.jobs import billing_job_start, job_progress
+from rota.billing.models import BillingJob, BillingRun, Invoice, InvoiceLine, Payment
 from rota.billing.payments import invoice_status, payment_record, payment_reverse, with_balance
 from rota.billing.selectors import INVOICE_STATUSES, arrears_list, invoices_with_status
 from rota.billing.services import billing_run, credit_note_issue
@@ -227,6 +228,11 @@ class BillingRunAdmin(ReadOnlyAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path("run/", self.admin_site.admin_view(self.run_view), name="billing_run"),
+            path(
+                "jobs/<int:job_id>/",
+                self.admin_site.admin_view(self.job_view),
+                name="billing_job",
+            ),
             *super().get_urls(),
         ]
 
@@ -239,23 +245,24 @@ class BillingRunAdmin(ReadOnlyAdmin):
         summary = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            actor = Actor.for_user(request.user)
             try:
-                summary = billing_run(
-                    period=data["period"],
-                    issue_date=data["issue_date"],
-                    dry_run=data["dry_run"],
-                    actor=Actor.for_user(request.user),
-                )
+                if data["dry_run"]:
+                    summary = billing_run(
+                        period=data["period"],
+                        issue_date=data["issue_date"],
+                        dry_run=True,
+                        actor=actor,
+                    )
+                else:
+                    job = billing_job_start(
+                        period=data["period"], issue_date=data["issue_date"], actor=actor
+                    )
+                    return HttpResponseRedirect(reverse("admin:billing_job", args=[job.pk]))
             except InvalidInput as exc:
                 add_field_errors(form, exc.errors)
-            else:
-                if not summary.dry_run:
-                    messages.success(
-                        request,
-                        f"Billing {summary.period}: {summary.invoices} invoices, "
-                        f"{_money(summary.gross_minor)} gross.",
-                    )
-                    return HttpResponseRedirect(reverse("admin:billing_billingrun_changelist"))
+            except DomainError as exc:
+                form.add_error(None, exc.detail)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -269,6 +276,33 @@ class BillingRunAdmin(ReadOnlyAdmin):
             },
         }
         return TemplateResponse(request, "billing/run.html", context)
+
+    def job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """Follow a billing run started here: queued, running (with progress), done."""
+        if not request.user.has_perm("billing.view_billingrun"):
+            raise PermissionDenied
+        job = get_object_or_404(BillingJob, pk=job_id)
+        done, total = job_progress(job)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Billing {job.period}",
+            "job": job,
+            "active": job.status in (BillingJob.Status.QUEUED, BillingJob.Status.RUNNING),
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+            "gross": _money(job.gross_minor),
+        }
+        partial = bool(getattr(request, "htmx", False))
+        template = "billing/job.html#status" if partial else "billing/job.html"
+        return TemplateResponse(request, template, context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        active = BillingJob.objects.filter(
+            status__in=[BillingJob.Status.QUEUED, BillingJob.Status.RUNNING]
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "jobs": active})
 
 
 @admin.register(Payment)

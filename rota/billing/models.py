@@ -30,6 +30,42 @@ class BillingRun(models.Model):
         return f"Billing run {self.period} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
+class BillingJob(models.Model):
+    """A billing run started from the back office and carried out by the background worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    period = models.CharField(max_length=7, help_text="YYYY-MM")
+    issue_date = models.DateField()
+    actor_label = models.CharField(max_length=200)
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    invoices = models.PositiveIntegerField(default=0)
+    gross_minor = models.BigIntegerField(default=0)
+    first_number = models.CharField(max_length=40, blank=True)
+    last_number = models.CharField(max_length=40, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "finished", "failed"]),
+                name="billing_job_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Billing {self.period} ({self.get_status_display()})"
+
+
 class InvoiceSequence(models.Model):
     """The last invoice number used in a calendar year: numbering is gapless per year."""
 

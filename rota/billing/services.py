@@ -81,6 +81,15 @@ def _period(text: str, today: date) -> Month:
     return period
 
 
+def billing_run_check(*, period: str, issue_date: date | None, today: date) -> tuple[Month, date]:
+    """Check a run's month and issue date before anything is written; return them parsed."""
+    month = _period(period, today)
+    issue = issue_date or today
+    if not EARLIEST <= issue <= LATEST:
+        raise InvalidInput.single("issue_date", f"must be between {EARLIEST} and {LATEST}")
+    return month, issue
+
+
 def _customers_to_bill(period: Month) -> Iterator[list[int]]:
     """Yield chunks of ids of customers with billable subscriptions and no invoice for P."""
     invoiced = Invoice.objects.filter(
@@ -229,10 +238,7 @@ def billing_run(
 ) -> RunSummary:
     """Bill a calendar month; with `dry_run`, compute everything and write nothing."""
     today = today or installation_today()
-    month = _period(period, today)
-    issue = issue_date or today
-    if not EARLIEST <= issue <= LATEST:
-        raise InvalidInput.single("issue_date", f"must be between {EARLIEST} and {LATEST}")
+    month, issue = billing_run_check(period=period, issue_date=issue_date, today=today)
     with transaction.atomic():
         # One run at a time: a second one waits here, then finds the invoices and adds nothing.
         settings = Installation.objects.select_for_update().get(pk=1)
