@@ -20,16 +20,24 @@ the length of the demo history (default 1: subscriptions are billed from the win
 first day, so the run catches up one month and bills the current one). With
 --database-url, a scratch database `<db>_bench_<pid>` is created on that server (through
 its `postgres` database; the named one need not exist) and dropped at the end; the floor
-is SQLite's either way. Prints one JSON object.
+is SQLite's either way.
+
+Prints a table (seconds, invoices per second, peak memory, ratio to the floor, the re-run)
+and, as its last line, one JSON object with the keys `subscriptions`, `invoices`, `seconds`,
+`floor_seconds`, `ratio`, `peak_rss_mib` and `engine`. Peak memory is the process's peak
+resident set during the two billing runs (Linux resets the peak first; elsewhere it is the
+peak of the whole process); PostgreSQL's own server processes are not in it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import platform
+import resource
 import sqlite3
 import time
 from datetime import date
@@ -167,6 +175,23 @@ def _engine() -> str:
         return f"sqlite {cursor.fetchone()[0]}"
 
 
+def _reset_peak_rss() -> None:
+    """Start measuring the peak resident set afresh (Linux only; elsewhere a no-op)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mib() -> float:
+    """Return the peak resident set since the last reset, in MiB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _counts() -> tuple[int, int]:
     from rota.billing.models import Invoice, InvoiceLine
 
@@ -199,6 +224,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         raise SystemExit("the scratch database already had customers")
 
     actor = Actor.system("bench")
+    _reset_peak_rss()
     started = time.perf_counter()
     first = billing_run(period=period, issue_date=today, actor=actor, today=today)
     seconds = time.perf_counter() - started
@@ -208,6 +234,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     again = billing_run(period=period, issue_date=today, actor=actor, today=today)
     rerun_seconds = time.perf_counter() - started
     after_rerun = _counts()
+    peak_rss = _peak_rss_mib()
 
     floor, floor_source = _floor(history.subscriptions, period, scratch)
     return {
@@ -229,6 +256,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "subscriptions_per_second": round(history.subscriptions / seconds),
         "lines_per_second": round(first.lines / seconds),
+        "invoices_per_second": round(first.invoices / seconds),
         "rerun_invoices": again.invoices,
         "rerun_lines": again.lines,
         "rerun_seconds": round(rerun_seconds, 2),
@@ -237,17 +265,54 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "floor_seconds": round(floor, 3),
         "floor_rows_per_second": round(2 * history.subscriptions / floor),
         "ratio_to_floor": round(seconds / floor, 1),
+        "peak_rss_mib": round(peak_rss),
         "check": after_first == (first.invoices, first.lines)
         and after_rerun == after_first
         and again.invoices == again.lines == 0,
     }
 
 
+def _table(figures: dict[str, Any]) -> str:
+    """Return the figures people read, as a small aligned table."""
+    rows = [
+        ("engine", figures["engine"]),
+        ("customers", f"{figures['customers']:,}"),
+        ("subscriptions", f"{figures['subscriptions']:,}"),
+        ("invoices", f"{figures['invoices']:,}"),
+        ("lines", f"{figures['lines']:,}"),
+        ("numbers", f"{figures['first_number']} .. {figures['last_number']}"),
+        ("seconds", f"{figures['seconds']:.2f}"),
+        ("invoices per second", f"{figures['invoices_per_second']:,}"),
+        ("peak memory", f"{figures['peak_rss_mib']:,} MiB"),
+        ("floor seconds", f"{figures['floor_seconds']:.3f} ({figures['floor_engine']})"),
+        ("ratio to floor", f"{figures['ratio_to_floor']:.1f}"),
+        ("re-run seconds", f"{figures['rerun_seconds']:.2f}"),
+        ("re-run adds", f"{figures['rerun_invoices']} invoices, {figures['rerun_lines']} lines"),
+        ("check", "ok" if figures["check"] else "FAILED"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
 def main() -> None:
-    """Run the benchmark and print its figures as JSON."""
+    """Run the benchmark; print the table, then the figures as one JSON object."""
     args = _arguments()
     with scratch_database("billing", args.db, args.database_url) as scratch:
-        print(json.dumps(_run(args, scratch)))
+        figures = _run(args, scratch)
+    print(_table(figures))
+    print(
+        json.dumps(
+            {
+                "subscriptions": figures["subscriptions"],
+                "invoices": figures["invoices"],
+                "seconds": figures["seconds"],
+                "floor_seconds": figures["floor_seconds"],
+                "ratio": figures["ratio_to_floor"],
+                "peak_rss_mib": figures["peak_rss_mib"],
+                "engine": figures["engine"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

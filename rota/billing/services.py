@@ -1,21 +1,22 @@
 """The billing run: turn every customer's uncovered service days into one invoice per period.
 
-The run reads subscriptions in chunks of customers (a handful of queries per chunk, never
-one per subscription), asks the pure engine for each subscription's new lines, and writes
-invoices and lines with bulk inserts, all in one transaction: a crash leaves nothing, and
-a re-run finds the days covered and adds nothing. Invoice numbers are taken from a locked
-per-year sequence in ascending customer order, so they are gapless and never repeat.
+Regular months (most subscriptions, most months) are priced set-based in SQL; the others
+go through the pure engine in chunks (a handful of queries per chunk, never one per
+subscription). Both kinds of line meet in a staging table, from which the invoices and
+lines are written with one INSERT ... SELECT each, all in one transaction: a crash leaves
+nothing, and a re-run finds the days covered and adds nothing. Invoice numbers are taken
+from a locked per-year sequence in ascending customer order, so they are gapless and never
+repeat. See rota/billing/regular.py.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from rota.audit.actors import Actor
@@ -23,7 +24,6 @@ from rota.audit.services import audit_record
 from rota.billing.engine import (
     AddOnFacts,
     BilledLine,
-    NewLine,
     PlanFacts,
     SubscriptionFacts,
     lines_for,
@@ -31,11 +31,11 @@ from rota.billing.engine import (
 from rota.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceSequence
 from rota.billing.payments import allocations_release, credit_settle
 from rota.billing.pricing import Phase
-from rota.core.bulk import BulkTable, next_id, reset_sequences
+from rota.billing.regular import RunTables
+from rota.core.bulk import next_id, reset_sequences
 from rota.core.errors import Conflict, InvalidInput
 from rota.core.money import format_amount
 from rota.core.periods import EARLIEST, LATEST, DateRange, Month
-from rota.customers.models import Customer
 from rota.installation.models import Installation
 from rota.installation.selectors import installation_get, installation_today
 from rota.subscriptions.models import (
@@ -47,15 +47,6 @@ from rota.subscriptions.models import (
 )
 
 CHUNK = 2000
-INVOICE_COLUMNS = (
-    "id", "number", "kind", "reason", "customer", "period", "run", "issue_date", "due_date",
-    "currency", "net_minor", "tax_minor", "gross_minor",
-)  # fmt: skip
-LINE_COLUMNS = (
-    "invoice", "subscription", "addon", "kind", "description", "service_start", "service_end",
-    "days", "monthly_price_minor", "amount_minor", "net_minor", "tax_minor", "gross_minor",
-    "tax_rate", "credits_line",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,31 +81,14 @@ def billing_run_check(*, period: str, issue_date: date | None, today: date) -> t
     return month, issue
 
 
-def _customers_to_bill(period: Month) -> Iterator[list[int]]:
-    """Yield chunks of ids of customers with billable subscriptions and no invoice for P."""
-    invoiced = Invoice.objects.filter(
-        customer=OuterRef("pk"), period=str(period), kind=Invoice.Kind.REGULAR
-    )
-    billable = Subscription.objects.filter(customer=OuterRef("pk"), bill_from__lt=period.end)
-    ids = list(
-        Customer.objects.filter(Exists(billable))
-        .exclude(Exists(invoiced))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
-def _facts(customer_ids: list[int], period: Month) -> dict[int, list[SubscriptionFacts]]:
-    """Load what the engine needs for these customers' subscriptions, in a few queries."""
+def _facts(sub_ids: list[int]) -> dict[int, SubscriptionFacts]:
+    """Load what the engine needs for these subscriptions, in a few queries."""
     subs = list(
-        Subscription.objects.filter(customer_id__in=customer_ids, bill_from__lt=period.end)
+        Subscription.objects.filter(pk__in=sub_ids)
         .order_by("pk")
-        .values_list("pk", "customer_id", "start_date", "end_date", "bill_from")
+        .values_list("pk", "start_date", "end_date", "bill_from")
     )
-    sub_ids = [s[0] for s in subs]
-    # Plain rows, not model instances: this runs for every subscription of the month.
+    # Plain rows, not model instances: this runs for every irregular subscription.
     phases: dict[int, list[Phase]] = defaultdict(list)
     for plan_id, from_month, price in (
         PlanPhase.objects.filter(plan__subscription_id__in=sub_ids)
@@ -169,8 +143,12 @@ def _facts(customer_ids: list[int], period: Month) -> dict[int, list[Subscriptio
     ):
         suspensions[sid].append((start, end))
     addons: dict[int, list[AddOnFacts]] = defaultdict(list)
-    for row in SubscriptionAddOn.objects.filter(subscription_id__in=sub_ids).values_list(
-        "subscription_id", "pk", "addon__name", "start_date", "end_date", "monthly_price_minor"
+    for row in (
+        SubscriptionAddOn.objects.filter(subscription_id__in=sub_ids)
+        .order_by("subscription_id", "start_date", "pk")
+        .values_list(
+            "subscription_id", "pk", "addon__name", "start_date", "end_date", "monthly_price_minor"
+        )
     ):
         addons[row[0]].append(AddOnFacts(*row[1:]))
     credited: dict[int, list[DateRange]] = defaultdict(list)
@@ -196,25 +174,23 @@ def _facts(customer_ids: list[int], period: Month) -> dict[int, list[Subscriptio
             credited[credits].append(covers)
         else:
             billed[sid].append((lid, kind, addon_id, covers, amount))
-    result: dict[int, list[SubscriptionFacts]] = defaultdict(list)
-    for sid, customer_id, start, end, bill_from in subs:
-        result[customer_id].append(
-            SubscriptionFacts(
-                id=sid,
-                start=start,
-                end=end,
-                bill_from=bill_from,
-                plans=tuple(plans[sid]),
-                suspensions=tuple(suspensions[sid]),
-                addons=tuple(addons[sid]),
-                billed=tuple(
-                    BilledLine(lid, kind, addon_id, covers, amount, tuple(credited[lid]))
-                    for lid, kind, addon_id, covers, amount in billed[sid]
-                ),
-                fee_billed=sid in fees,
-            )
+    return {
+        sid: SubscriptionFacts(
+            id=sid,
+            start=start,
+            end=end,
+            bill_from=bill_from,
+            plans=tuple(plans[sid]),
+            suspensions=tuple(suspensions[sid]),
+            addons=tuple(addons[sid]),
+            billed=tuple(
+                BilledLine(lid, kind, addon_id, covers, amount, tuple(credited[lid]))
+                for lid, kind, addon_id, covers, amount in billed[sid]
+            ),
+            fee_billed=sid in fees,
         )
-    return result
+        for sid, start, end, bill_from in subs
+    }
 
 
 def _next_numbers(year: int, count: int) -> int:
@@ -235,8 +211,13 @@ def billing_run(
     dry_run: bool = False,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    set_based: bool = True,
 ) -> RunSummary:
-    """Bill a calendar month; with `dry_run`, compute everything and write nothing."""
+    """Bill a calendar month; with `dry_run`, compute everything and write nothing.
+
+    `set_based=False` sends every subscription through the pure engine, as a check on the
+    set-based path for regular months (the results must be identical).
+    """
     today = today or installation_today()
     month, issue = billing_run_check(period=period, issue_date=issue_date, today=today)
     with transaction.atomic():
@@ -245,13 +226,7 @@ def billing_run(
         run = BillingRun.objects.create(
             period=str(month), issue_date=issue, started_at=timezone.now(), actor_label=actor.label
         )
-        chunks = list(_customers_to_bill(month))
-        totals = [0, 0, 0, 0, 0]
-        numbers: list[str] = []
-        for done, chunk in enumerate(chunks, start=1):
-            _bill_chunk(chunk, month, issue, run, settings, totals, numbers)
-            if progress:
-                progress(done, len(chunks))
+        totals, numbers = _bill(month, issue, run, settings, set_based, progress)
         with connection.cursor() as cursor:
             # Invoices came with their own keys: move PostgreSQL's sequence past them once.
             reset_sequences(cursor, [Invoice])
@@ -263,9 +238,9 @@ def billing_run(
             lines=totals[1],
             net_minor=totals[2],
             tax_minor=totals[3],
-            gross_minor=totals[4],
-            first_number=numbers[0] if numbers else None,
-            last_number=numbers[-1] if numbers else None,
+            gross_minor=totals[2] + totals[3],
+            first_number=numbers[0],
+            last_number=numbers[1],
         )
         if dry_run:
             transaction.set_rollback(True)
@@ -295,58 +270,56 @@ def billing_run(
     return summary
 
 
-def _bill_chunk(
-    chunk: list[int],
+def _bill(
     month: Month,
     issue: date,
     run: BillingRun,
     settings: object,
-    totals: list[int],
-    numbers: list[str],
-) -> None:
-    facts = _facts(chunk, month)
-    per_customer: list[tuple[int, list[tuple[int, NewLine]]]] = []
-    for customer_id in chunk:
-        lines = [(f.id, line) for f in facts.get(customer_id, []) for line in lines_for(f, month)]
-        if lines:
-            per_customer.append((customer_id, lines))
-    if not per_customer:
-        return
-    first = _next_numbers(issue.year, len(per_customer))
-    prefix = getattr(settings, "invoice_prefix", "FV")
-    due = issue + timedelta(days=getattr(settings, "payment_terms_days", 14))
-    currency = getattr(settings, "currency", "PLN")
-    # Rows are written as plain tuples with their own invoice ids (the run holds the lock
-    # that serialises billing, so the ids are free): no model instances on this hot path.
-    invoice_id = next_id(Invoice)
-    invoices: list[tuple[object, ...]] = []
-    rows: list[tuple[object, ...]] = []
-    for offset, (customer_id, lines) in enumerate(per_customer):
-        number = f"{prefix}/{issue.year}/{first + offset:06d}"
-        numbers.append(number)
-        net = sum(line.net_minor for _, line in lines)
-        tax = sum(line.tax_minor for _, line in lines)
-        invoices.append(
-            (invoice_id, number, Invoice.Kind.REGULAR, "", customer_id, str(month), run.pk,
-             issue, due, currency, net, tax, net + tax)
-        )  # fmt: skip
-        for sid, line in lines:
-            covers = line.covers
-            rows.append(
-                (invoice_id, sid, line.addon_id, line.kind, line.description[:200],
-                 covers.start if covers else None, covers.last_day if covers else None,
-                 line.days, line.monthly_price_minor, line.amount_minor, line.net_minor,
-                 line.tax_minor, line.gross_minor, line.tax_rate, line.credits_line_id)
-            )  # fmt: skip
-        invoice_id += 1
-        totals[2] += net
-        totals[3] += tax
-        totals[4] += net + tax
+    set_based: bool,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[tuple[int, int, int, int], tuple[str | None, str | None]]:
+    """Stage every new line of the period, then write the invoices and lines in bulk.
+
+    Return (invoices, lines, net, tax) and the first and last invoice number.
+    """
     with connection.cursor() as cursor:
-        BulkTable(Invoice, INVOICE_COLUMNS).insert(cursor, invoices)
-        BulkTable(InvoiceLine, LINE_COLUMNS).insert(cursor, rows)
-    totals[0] += len(invoices)
-    totals[1] += len(rows)
+        tables = RunTables(cursor, month, str(month))
+        tables.create()
+        tables.select(set_based=set_based)
+        tables.price_regular()
+        slow = tables.slow_subscriptions()
+        chunks = [slow[i : i + CHUNK] for i in range(0, len(slow), CHUNK)]
+        steps = len(chunks) + 1
+        for done, chunk in enumerate(chunks, start=1):
+            facts = _facts([sid for _, sid in chunk])
+            tables.stage(
+                (cid, sid, position, line)
+                for cid, sid in chunk
+                for position, line in enumerate(lines_for(facts[sid], month))
+            )
+            if progress:
+                progress(done, steps)
+        invoices, lines, net, tax = tables.count_invoices()
+        numbers: tuple[str | None, str | None] = (None, None)
+        if invoices:
+            first = _next_numbers(issue.year, invoices)
+            head = f"{getattr(settings, 'invoice_prefix', 'FV')}/{issue.year}/"
+            numbers = (f"{head}{first:06d}", f"{head}{first + invoices - 1:06d}")
+            tables.write(
+                first_id=next_id(Invoice),
+                first_number=first,
+                head=head,
+                invoice={
+                    "run": run.pk,
+                    "issue": issue,
+                    "due": issue + timedelta(days=getattr(settings, "payment_terms_days", 14)),
+                    "currency": getattr(settings, "currency", "PLN"),
+                },
+            )
+        tables.drop()
+        if progress:
+            progress(steps, steps)
+    return (invoices, lines, net, tax), numbers
 
 
 @transaction.atomic

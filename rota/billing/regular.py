@@ -1,0 +1,465 @@
+"""The set-based half of the billing run: regular months priced in SQL, then every write.
+
+Most subscriptions have a regular month: one plan, no suspension, nothing credited, no fee
+to charge, and what is already invoiced covers exactly their service days from `bill_from`
+up to a day C. What a run adds for them is the days from C to the end of the period (or of
+service), split by calendar month and price phase, and the same for each add-on: plain
+integer arithmetic that SQL does for a million subscriptions at once (see
+docs/adr/0008-set-based-regular-month-billing.md). The others go through the pure engine
+(`rota/billing/engine.py`), whose lines join the SQL ones in a staging table; invoices,
+their numbers and the lines are then written with one INSERT ... SELECT each.
+
+Dates are integer day numbers (days since 1970-01-01) inside the staging tables, so the
+arithmetic is the same on SQLite and PostgreSQL; the few dialect differences are in
+`Dialect`. Amounts follow `rota/billing/pricing.py` to the cent: with non-negative
+integers, `round_half_up(a / b)` is `(2 * a + b) / (2 * b)` in integer division.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection
+
+from rota.billing.engine import NewLine
+from rota.core.periods import Month, add_months
+
+EPOCH = date(1970, 1, 1)
+# A day number after every real date: the end of the last price phase.
+FAR = 10_000_000
+TABLES = ("rota_run_sub", "rota_run_months_after", "rota_run_phase", "rota_run_month",
+          "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_line",
+          "rota_run_invoice")  # fmt: skip
+
+STAGING_COLUMNS = (
+    "cid", "sid", "grp", "k1", "k2", "k3", "addon_id", "kind", "description", "service_start",
+    "service_end", "days", "price", "amount", "net", "tax", "gross", "tax_rate", "credits_line",
+)  # fmt: skip
+
+
+def day_number(day: date) -> int:
+    """Return the number of days since 1970-01-01."""
+    return (day - EPOCH).days
+
+
+class Dialect:
+    """The few expressions that SQLite and PostgreSQL spell differently."""
+
+    def __init__(self, vendor: str) -> None:
+        self.pg = vendor == "postgresql"
+
+    def day(self, expr: str) -> str:
+        """Return the day number of a date column or expression."""
+        if self.pg:
+            return f"({expr} - DATE '1970-01-01')"
+        return f"CAST(julianday({expr}) - 2440587.5 AS INTEGER)"
+
+    def date(self, expr: str) -> str:
+        """Return the date of a day number, as the date columns store it."""
+        if self.pg:
+            return f"(DATE '1970-01-01' + ({expr}))"
+        return f"date(({expr}) + 2440587.5)"
+
+    def text(self, expr: str) -> str:
+        """Return a day number as YYYY-MM-DD text."""
+        if self.pg:
+            return f"to_char({self.date(expr)}, 'YYYY-MM-DD')"
+        return self.date(expr)
+
+    def greatest(self, *exprs: str) -> str:
+        return f"{'GREATEST' if self.pg else 'max'}({', '.join(exprs)})"
+
+    def least(self, *exprs: str) -> str:
+        return f"{'LEAST' if self.pg else 'min'}({', '.join(exprs)})"
+
+    def add_months(self, start: str, months: str) -> str:
+        """Return the day number of `add_months(start, months)` (day clamped to the month)."""
+        if self.pg:
+            return self.day(f"CAST({start} + make_interval(months => {months}) AS date)")
+        first = f"date({start}, 'start of month', '+' || ({months}) || ' months')"
+        day = f"date({first}, '+' || (CAST(strftime('%%d', {start}) AS INTEGER) - 1) || ' days')"
+        last = f"date({start}, 'start of month', '+' || ({months} + 1) || ' months', '-1 day')"
+        return self.day(f"min({day}, {last})")
+
+    def basis_points(self, expr: str) -> str:
+        """Return a tax rate (at most four decimal places) times 10,000, as an integer."""
+        return f"CAST(round({expr} * 10000) AS {'BIGINT' if self.pg else 'INTEGER'})"
+
+    def pad6(self, expr: str) -> str:
+        """Return an integer as text, zero-padded to at least six digits (like `:06d`)."""
+        if self.pg:
+            return (
+                f"CASE WHEN {expr} < 1000000 THEN lpad(CAST({expr} AS text), 6, '0') "
+                f"ELSE CAST({expr} AS text) END"
+            )
+        return f"printf('%%06d', {expr})"
+
+    def drop(self, table: str) -> str:
+        return f"DROP TABLE IF EXISTS {'pg_temp' if self.pg else 'temp'}.{table}"
+
+
+def _tax(d: Dialect, amount: str) -> tuple[str, str, str]:
+    """Return SQL for net, tax and gross of a non-negative line amount (see `line_tax`)."""
+    net_of_gross = f"(2 * {amount} * 10000 + 10000 + rate) / (2 * (10000 + rate))"
+    net = f"CASE WHEN gross_priced = 1 THEN {net_of_gross} ELSE {amount} END"
+    tax = (
+        f"CASE WHEN gross_priced = 1 THEN {amount} - {net_of_gross} "
+        f"ELSE (2 * {amount} * rate + 10000) / 20000 END"
+    )
+    gross = f"CASE WHEN gross_priced = 1 THEN {amount} ELSE {amount} + {tax} END"
+    return net, tax, gross
+
+
+class RunTables:
+    """The staging tables of one run, on the connection of the run's transaction."""
+
+    def __init__(self, cursor: Any, month: Month, period: str) -> None:
+        self.cursor = cursor
+        self.d = Dialect(connection.vendor)
+        self.month = month
+        self.params: dict[str, Any] = {
+            "period": period,
+            "period_end": month.end,
+            "pe": day_number(month.end),
+        }
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self.cursor.execute(sql, {**self.params, **(params or {})})
+
+    def create(self) -> None:
+        """Create the staging tables (temporary: private to this connection)."""
+        for table in TABLES:
+            self.cursor.execute(self.d.drop(table))
+        money = "BIGINT"
+        for ddl in (
+            "rota_run_sub (sid BIGINT PRIMARY KEY, cid BIGINT NOT NULL, bf INTEGER NOT NULL,"
+            " e INTEGER NOT NULL, c INTEGER NOT NULL, slow INTEGER NOT NULL, plan_id BIGINT,"
+            " version_id BIGINT, cs INTEGER, gross_priced INTEGER, rate INTEGER,"
+            " tax_rate NUMERIC(5, 4))",
+            "rota_run_phase (plan_id BIGINT NOT NULL, from_month INTEGER NOT NULL,"
+            f" price {money} NOT NULL, previous_price {money}, lo INTEGER NOT NULL,"
+            " hi INTEGER NOT NULL)",
+            "rota_run_months_after (cs INTEGER NOT NULL, k INTEGER NOT NULL,"
+            " day INTEGER NOT NULL, PRIMARY KEY (cs, k))",
+            "rota_run_month (lo INTEGER NOT NULL, hi INTEGER NOT NULL, days INTEGER NOT NULL)",
+            "rota_run_day (day INTEGER PRIMARY KEY, iso VARCHAR(10) NOT NULL, value DATE NOT NULL)",
+            "rota_run_addon (sid BIGINT NOT NULL, addon_id BIGINT NOT NULL,"
+            " catalog_id BIGINT NOT NULL, starts INTEGER NOT NULL,"
+            f" price {money} NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL)",
+            "rota_run_cover (id BIGINT NOT NULL, n INTEGER NOT NULL, days INTEGER NOT NULL,"
+            " first_day INTEGER NOT NULL, stop INTEGER NOT NULL)",
+            "rota_run_line (cid BIGINT NOT NULL, sid BIGINT NOT NULL, grp INTEGER NOT NULL,"
+            " k1 BIGINT NOT NULL, k2 BIGINT NOT NULL, k3 BIGINT NOT NULL, addon_id BIGINT,"
+            " kind VARCHAR(8) NOT NULL, description VARCHAR(200) NOT NULL, service_start DATE,"
+            f" service_end DATE, days INTEGER NOT NULL, price {money} NOT NULL,"
+            f" amount {money} NOT NULL, net {money} NOT NULL, tax {money} NOT NULL,"
+            f" gross {money} NOT NULL, tax_rate NUMERIC(5, 4) NOT NULL, credits_line BIGINT)",
+            "rota_run_invoice (cid BIGINT PRIMARY KEY, rn BIGINT NOT NULL,"
+            f" net {money} NOT NULL, tax {money} NOT NULL)",
+        ):
+            self.cursor.execute(f"CREATE TEMPORARY TABLE {ddl}")
+
+    def drop(self) -> None:
+        for table in TABLES:
+            self.cursor.execute(self.d.drop(table))
+
+    # Choosing the subscriptions ------------------------------------------------------------
+
+    def select(self, *, set_based: bool) -> None:
+        """Stage every billable subscription of the customers without an invoice for P.
+
+        A subscription stays on the set-based path (slow = 0) only when its month is
+        regular; every test below that fails sends it to the engine instead.
+        """
+        d = self.d
+        last = d.least(d.day("s.end_date") + " + 1", "%(pe)s")
+        end = f"CASE WHEN s.end_date IS NULL THEN %(pe)s ELSE {last} END"
+        not_invoiced = (
+            "NOT EXISTS (SELECT 1 FROM billing_invoice i WHERE i.customer_id = s.customer_id"
+            " AND i.period = %(period)s AND i.kind = 'regular')"
+        )
+        # Exactly one plan: its fee rule matters only if service ends by the period's end.
+        fee_due = (
+            "s.end_date IS NOT NULL AND s.end_date < %(period_end)s"
+            " AND p.early_termination_rule <> 'none' AND p.term_months > 0"
+        )
+        self.execute(
+            "INSERT INTO rota_run_sub (sid, cid, bf, e, c, slow, plan_id, version_id,"  # noqa: S608
+            " cs, gross_priced, rate, tax_rate)"
+            f" SELECT s.id, s.customer_id, {d.day('s.bill_from')}, {end}, {d.day('s.bill_from')},"
+            f" CASE WHEN %(set_based)s = 1 AND NOT ({fee_due}) THEN 0 ELSE 1 END,"
+            f" p.id, p.offer_version_id, {d.day('p.contract_start')},"
+            f" CASE WHEN p.prices_include_tax THEN 1 ELSE 0 END, {d.basis_points('p.tax_rate')},"
+            " p.tax_rate"
+            " FROM subscriptions_subscription s"
+            " JOIN subscriptions_plan p ON p.subscription_id = s.id"
+            f" WHERE s.bill_from < %(period_end)s AND {not_invoiced}"
+            " AND NOT EXISTS (SELECT 1 FROM subscriptions_plan q"
+            " WHERE q.subscription_id = s.id AND q.id <> p.id)",
+            {"set_based": 1 if set_based else 0},
+        )
+        # Several plans (an offer change) or none: the engine works out the spans.
+        self.execute(
+            "INSERT INTO rota_run_sub (sid, cid, bf, e, c, slow)"  # noqa: S608
+            f" SELECT s.id, s.customer_id, {d.day('s.bill_from')}, {end}, {d.day('s.bill_from')}, 1"
+            " FROM subscriptions_subscription s"
+            f" WHERE s.bill_from < %(period_end)s AND {not_invoiced}"
+            " AND NOT EXISTS (SELECT 1 FROM rota_run_sub r WHERE r.sid = s.id)"
+        )
+        if not set_based:
+            return
+        self._check_invoiced()
+        # A suspension before the end of the days to bill, a plan that starts after the
+        # first day to bill: the engine's job.
+        self.execute(
+            "UPDATE rota_run_sub SET slow = 1 WHERE sid IN (SELECT x.subscription_id"  # noqa: S608
+            " FROM subscriptions_suspension x JOIN rota_run_sub b ON b.sid = x.subscription_id"
+            f" WHERE {d.day('x.start_date')} < b.e)"
+        )
+        self.execute("UPDATE rota_run_sub SET slow = 1 WHERE slow = 0 AND c < e AND cs > c")
+        self._phases()
+        self._addons()
+
+    def _check_invoiced(self) -> None:
+        """Find C, the first day not covered, and check the lines cover exactly bill_from..C."""
+        d = self.d
+        self.execute(
+            "UPDATE rota_run_sub SET slow = 1 WHERE sid IN (SELECT l.subscription_id"
+            " FROM billing_invoiceline l JOIN rota_run_sub b ON b.sid = l.subscription_id"
+            " WHERE l.kind IN ('credit', 'fee'))"
+        )
+        self.execute(
+            "INSERT INTO rota_run_cover (id, n, days, first_day, stop)"  # noqa: S608
+            f" SELECT l.subscription_id, COUNT(*), SUM(l.days), MIN({d.day('l.service_start')}),"
+            f" MAX({d.day('l.service_end')}) + 1"
+            " FROM billing_invoiceline l JOIN rota_run_sub b ON b.sid = l.subscription_id"
+            " WHERE l.kind = 'service' AND b.slow = 0 GROUP BY l.subscription_id"
+        )
+        # Without credits, service lines never overlap: their days add up to C - bill_from
+        # exactly when they cover bill_from..C without a gap.
+        self.execute(
+            "UPDATE rota_run_sub SET"
+            " c = (SELECT x.stop FROM rota_run_cover x WHERE x.id = rota_run_sub.sid),"
+            " slow = (SELECT CASE WHEN x.first_day < rota_run_sub.bf"
+            " OR x.days <> x.stop - rota_run_sub.bf THEN 1 ELSE 0 END"
+            " FROM rota_run_cover x WHERE x.id = rota_run_sub.sid)"
+            " WHERE sid IN (SELECT id FROM rota_run_cover)"
+        )
+        # Days covered after the end of service or of the period need credits.
+        self.execute("UPDATE rota_run_sub SET slow = 1 WHERE slow = 0 AND c > e")
+
+    def _phases(self) -> None:
+        """Stage each plan's phases with their days; odd schedules go to the engine."""
+        # Month k of a contract begins on add_months(contract_start, k): Python's own
+        # add_months, once per distinct (contract start, phase month), not per plan.
+        self.execute(
+            "SELECT DISTINCT b.cs, ph.from_month FROM rota_run_sub b"
+            " JOIN subscriptions_planphase ph ON ph.plan_id = b.plan_id"
+            " WHERE b.slow = 0 AND b.c < b.e"
+        )
+        pairs = self.cursor.fetchall()
+        insert_rows(
+            self.cursor,
+            "rota_run_months_after",
+            ("cs", "k", "day"),
+            [(cs, k, day_number(add_months(EPOCH + timedelta(days=cs), k))) for cs, k in pairs],
+        )
+        self.execute(
+            "INSERT INTO rota_run_phase (plan_id, from_month, price, previous_price, lo, hi)"  # noqa: S608
+            " SELECT x.plan_id, x.from_month, x.price, x.previous_price, lo.day,"
+            f" COALESCE(hi.day, {FAR})"
+            " FROM (SELECT ph.plan_id, ph.from_month, ph.monthly_price_minor AS price, b.cs,"
+            " LEAD(ph.from_month) OVER w AS next_month,"
+            " LAG(ph.monthly_price_minor) OVER w AS previous_price"
+            " FROM subscriptions_planphase ph JOIN rota_run_sub b ON b.plan_id = ph.plan_id"
+            " WHERE b.slow = 0 AND b.c < b.e"
+            " WINDOW w AS (PARTITION BY ph.plan_id ORDER BY ph.from_month)) x"
+            " JOIN rota_run_months_after lo ON lo.cs = x.cs AND lo.k = x.from_month"
+            " LEFT JOIN rota_run_months_after hi ON hi.cs = x.cs AND hi.k = x.next_month"
+        )
+        self.cursor.execute("CREATE INDEX rota_run_phase_plan ON rota_run_phase (plan_id)")
+        # The engine merges neighbouring phases at one price and rejects a schedule that
+        # does not start at month 0; here such plans simply take the engine's path.
+        self.execute(
+            "UPDATE rota_run_sub SET slow = 1 WHERE slow = 0 AND c < e AND (plan_id IN"
+            " (SELECT plan_id FROM rota_run_phase WHERE previous_price = price)"
+            " OR plan_id NOT IN (SELECT plan_id FROM rota_run_phase WHERE from_month = 0))"
+        )
+
+    def _addons(self) -> None:
+        """Stage each add-on's days to bill; a back-dated or credited one goes to the engine."""
+        d = self.d
+        self.execute(
+            "INSERT INTO rota_run_addon (sid, addon_id, catalog_id, starts, price, lo, hi)"  # noqa: S608
+            f" SELECT b.sid, a.id, a.addon_id, {d.day('a.start_date')}, a.monthly_price_minor,"
+            f" {d.greatest('b.bf', d.day('a.start_date'))},"
+            " CASE WHEN a.end_date IS NULL THEN b.e"
+            f" ELSE {d.least('b.e', d.day('a.end_date') + ' + 1')} END"
+            " FROM subscriptions_subscriptionaddon a"
+            " JOIN rota_run_sub b ON b.sid = a.subscription_id"
+            " WHERE b.slow = 0"
+        )
+        self.execute("DELETE FROM rota_run_cover")
+        self.execute(
+            "INSERT INTO rota_run_cover (id, n, days, first_day, stop)"  # noqa: S608
+            f" SELECT l.addon_id, COUNT(*), SUM(l.days), MIN({d.day('l.service_start')}),"
+            f" MAX({d.day('l.service_end')}) + 1"
+            " FROM billing_invoiceline l JOIN rota_run_addon a ON a.addon_id = l.addon_id"
+            " WHERE l.kind = 'addon' GROUP BY l.addon_id"
+        )
+        # Covered exactly from its first billable day up to A, and nothing missing before C
+        # (where the plan might differ): then the days to bill are A (or lo) to hi.
+        self.execute(
+            "UPDATE rota_run_sub SET slow = 1 WHERE slow = 0 AND sid IN (SELECT a.sid"
+            " FROM rota_run_addon a JOIN rota_run_sub b ON b.sid = a.sid"
+            " LEFT JOIN rota_run_cover x ON x.id = a.addon_id"
+            " WHERE CASE WHEN x.id IS NULL THEN a.lo < a.hi AND a.lo < b.c"
+            " ELSE x.first_day < a.lo OR x.stop > a.hi OR x.days <> x.stop - a.lo"
+            " OR (x.stop < a.hi AND x.stop < b.c) END)"
+        )
+        self.execute(
+            "UPDATE rota_run_addon SET lo = (SELECT x.stop FROM rota_run_cover x"
+            " WHERE x.id = rota_run_addon.addon_id)"
+            " WHERE addon_id IN (SELECT id FROM rota_run_cover)"
+        )
+
+    def slow_subscriptions(self) -> list[tuple[int, int]]:
+        """Return (customer id, subscription id) of the engine's subscriptions, in order."""
+        self.execute("SELECT cid, sid FROM rota_run_sub WHERE slow = 1 ORDER BY cid, sid")
+        return [(cid, sid) for cid, sid in self.cursor.fetchall()]
+
+    # Pricing the regular months ------------------------------------------------------------
+
+    def price_regular(self) -> None:
+        """Stage the service and add-on lines of the regular subscriptions."""
+        d = self.d
+        self.execute("SELECT MIN(c) FROM rota_run_sub WHERE slow = 0 AND c < e")
+        (first,) = self.cursor.fetchone()
+        if first is None:
+            return
+        month = Month.of(EPOCH + timedelta(days=first))
+        months = []
+        while month <= self.month:
+            months.append((day_number(month.start), day_number(month.end), month.days))
+            month = month.next()
+        insert_rows(self.cursor, "rota_run_month", ("lo", "hi", "days"), months)
+        days = [EPOCH + timedelta(days=n) for n in range(first, day_number(self.month.end))]
+        insert_rows(
+            self.cursor,
+            "rota_run_day",
+            ("day", "iso", "value"),
+            [(day_number(day), day.isoformat(), day) for day in days],
+        )
+        line_columns = ", ".join(STAGING_COLUMNS)
+        net, tax, gross = _tax(d, "amount")
+        priced = (
+            f"SELECT cid, sid, grp, k1, k2, k3, addon_id, kind,"  # noqa: S608
+            " substr(name || ' ' || fd.iso || '–' || ld.iso, 1, 200), fd.value, ld.value,"
+            f" days, price, amount, {net}, {tax}, {gross}, tax_rate, NULL"
+            " FROM (SELECT y.*, (2 * price * days + month_days) / (2 * month_days) AS amount"
+            " FROM (SELECT x.*, stop - first_day AS days FROM (:select) x) y) z"
+            " JOIN rota_run_day fd ON fd.day = z.first_day"
+            " JOIN rota_run_day ld ON ld.day = z.stop - 1"
+            " WHERE amount <> 0"
+        )
+        service = (
+            "SELECT b.cid, b.sid, 0 AS grp, 0 AS k1, 0 AS k2,"  # noqa: S608
+            f" {d.greatest('b.c', 'm.lo', 'ph.lo')} AS k3, CAST(NULL AS BIGINT) AS addon_id,"
+            " 'service' AS kind, v.name, b.gross_priced, b.rate, b.tax_rate, ph.price,"
+            f" {d.greatest('b.c', 'm.lo', 'ph.lo')} AS first_day,"
+            f" {d.least('b.e', 'm.hi', 'ph.hi')} AS stop, m.days AS month_days"
+            " FROM rota_run_sub b"
+            " JOIN catalog_offerversion v ON v.id = b.version_id"
+            " JOIN rota_run_month m ON m.lo < b.e AND m.hi > b.c"
+            " JOIN rota_run_phase ph ON ph.plan_id = b.plan_id"
+            " AND ph.lo < b.e AND ph.hi > b.c AND ph.lo < m.hi AND ph.hi > m.lo"
+            " WHERE b.slow = 0 AND b.c < b.e"
+        )
+        addon = (
+            "SELECT b.cid, b.sid, 1 AS grp, a.starts AS k1, a.addon_id AS k2,"  # noqa: S608
+            f" {d.greatest('a.lo', 'm.lo')} AS k3,"
+            " a.addon_id, 'addon' AS kind, cat.name, b.gross_priced, b.rate, b.tax_rate,"
+            f" a.price, {d.greatest('a.lo', 'm.lo')} AS first_day,"
+            f" {d.least('a.hi', 'm.hi')} AS stop, m.days AS month_days"
+            " FROM rota_run_addon a"
+            " JOIN rota_run_sub b ON b.sid = a.sid"
+            " JOIN catalog_addon cat ON cat.id = a.catalog_id"
+            " JOIN rota_run_month m ON m.lo < a.hi AND m.hi > a.lo"
+            " WHERE b.slow = 0 AND a.lo < a.hi"
+        )
+        for select in (service, addon):
+            # Only table and column names from this module go into the SQL.
+            query = priced.replace(":select", select)
+            self.execute(f"INSERT INTO rota_run_line ({line_columns}) {query}")
+
+    def stage(self, rows: Iterable[tuple[int, int, int, NewLine]]) -> None:
+        """Stage the engine's lines, given as (customer id, subscription id, position, line)."""
+        values = []
+        for cid, sid, position, line in rows:
+            covers = line.covers
+            values.append(
+                (cid, sid, 0, position, 0, 0, line.addon_id, line.kind, line.description[:200],
+                 covers.start if covers else None, covers.last_day if covers else None,
+                 line.days, line.monthly_price_minor, line.amount_minor, line.net_minor,
+                 line.tax_minor, line.gross_minor, line.tax_rate, line.credits_line_id)
+            )  # fmt: skip
+        insert_rows(self.cursor, "rota_run_line", STAGING_COLUMNS, values)
+
+    # Writing -------------------------------------------------------------------------------
+
+    def count_invoices(self) -> tuple[int, int, int, int]:
+        """Number the customers with lines; return invoices, lines, net and tax."""
+        self.execute(
+            "INSERT INTO rota_run_invoice (cid, rn, net, tax)"
+            " SELECT cid, ROW_NUMBER() OVER (ORDER BY cid), SUM(net), SUM(tax)"
+            " FROM rota_run_line GROUP BY cid"
+        )
+        self.execute("SELECT COUNT(*), SUM(net), SUM(tax) FROM rota_run_invoice")
+        invoices, net, tax = self.cursor.fetchone()
+        self.execute("SELECT COUNT(*) FROM rota_run_line")
+        (lines,) = self.cursor.fetchone()
+        return invoices, lines, int(net or 0), int(tax or 0)
+
+    def write(
+        self, *, first_id: int, first_number: int, head: str, invoice: dict[str, Any]
+    ) -> None:
+        """Write the invoices (ids and numbers in customer order) and then their lines."""
+        d = self.d
+        params = {"first_id": first_id, "first_number": first_number, "head": head, **invoice}
+        self.execute(
+            "INSERT INTO billing_invoice (id, number, kind, reason, customer_id, period, run_id,"  # noqa: S608
+            " issue_date, due_date, currency, net_minor, tax_minor, gross_minor)"
+            f" SELECT %(first_id)s + rn - 1, %(head)s || {d.pad6('(%(first_number)s + rn - 1)')},"
+            " 'regular', '', cid, %(period)s, %(run)s, %(issue)s, %(due)s, %(currency)s,"
+            " net, tax, net + tax FROM rota_run_invoice ORDER BY rn",
+            params,
+        )
+        self.execute(
+            "INSERT INTO billing_invoiceline (invoice_id, subscription_id, addon_id, kind,"
+            " description, service_start, service_end, days, monthly_price_minor, amount_minor,"
+            " net_minor, tax_minor, gross_minor, tax_rate, credits_line_id)"
+            " SELECT %(first_id)s + i.rn - 1, l.sid, l.addon_id, l.kind, l.description,"
+            " l.service_start, l.service_end, l.days, l.price, l.amount,"
+            " l.net, l.tax, l.gross, l.tax_rate, l.credits_line"
+            " FROM rota_run_line l JOIN rota_run_invoice i ON i.cid = l.cid"
+            " ORDER BY l.cid, l.sid, l.grp, l.k1, l.k2, l.k3",
+            params,
+        )
+
+
+def insert_rows(
+    cursor: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples: COPY on PostgreSQL, one prepared INSERT for all on SQLite."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
