@@ -122,7 +122,10 @@ def test_read_only_token_cannot_run_billing(sold: Customer, make_token: Callable
 
 
 def test_finance_previews_then_runs_from_the_back_office(
-    sold: Customer, finance_user: User, login: Callable[[User], Client]
+    sold: Customer,
+    finance_user: User,
+    login: Callable[[User], Client],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = login(finance_user)
     preview = client.post(
@@ -133,9 +136,10 @@ def test_finance_previews_then_runs_from_the_back_office(
     assert "Preview of 2026-01 (nothing written)" in page
     assert "Gross 70,82 zł" in page
     assert Invoice.objects.count() == 0
-    done = client.post(
-        "/admin/billing/billingrun/run/", {"period": "2026-01", "issue_date": "2026-02-01"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            "/admin/billing/billingrun/run/", {"period": "2026-01", "issue_date": "2026-02-01"}
+        )
     assert done.status_code == 302
     assert Invoice.objects.get().number == "FV/2026/000001"
     invoice_page = text(client.get(f"/admin/billing/invoice/{Invoice.objects.get().pk}/change/"))
