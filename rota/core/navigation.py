@@ -91,6 +91,29 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": "Support",
+            "items": [
+                {
+                    "title": "Tickets",
+                    "icon": "support_agent",
+                    "link": reverse_lazy("admin:support_ticket_changelist"),
+                    "permission": _perm("support.view_ticket"),
+                },
+                {
+                    "title": "Network incidents",
+                    "icon": "crisis_alert",
+                    "link": reverse_lazy("admin:support_incident_changelist"),
+                    "permission": _perm("support.view_incident"),
+                },
+                {
+                    "title": "SLA policies",
+                    "icon": "timer",
+                    "link": reverse_lazy("admin:support_slapolicy_changelist"),
+                    "permission": _perm("support.view_slapolicy"),
+                },
+            ],
+        },
+        {
             "title": "Administration",
             "items": [
                 {
