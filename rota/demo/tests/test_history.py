@@ -525,7 +525,7 @@ def test_brazilian_installation(demo_catalog: None) -> None:
 @pytest.mark.django_db
 def test_demo_command_generates_once() -> None:
     out = io.StringIO()
-    args = ["--customers", "300", "--seed", "7", "--today", "2026-11-21"]
+    args = ["--customers", "300", "--seed", "7", "--today", "2026-11-21", "--no-billing"]
     call_command("demo", *args, stdout=out)
     first, second = out.getvalue().splitlines()
     assert first == "Demo catalog: 6 offers and 7 add-ons created."

@@ -1,4 +1,4 @@
-"""`rota demo`: load the demo ISP: its catalog, then a history of customers on it."""
+"""`rota demo`: load the demo ISP: its catalog, a history of customers on it, its billing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rota.audit.actors import Actor
+from rota.demo.billing import demo_billing_load
 from rota.demo.history import demo_history_load
 from rota.demo.services import demo_catalog_load
 from rota.installation.selectors import installation_today
@@ -33,7 +34,8 @@ def _count(text: str) -> int:
 class Command(BaseCommand):
     help = (
         "Load the demo ISP's catalog (existing codes are left alone), then generate a "
-        "deterministic history of customers on it unless the database already has customers."
+        "deterministic history of customers on it, billed and mostly paid, unless the database "
+        "already has customers."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,6 +54,11 @@ class Command(BaseCommand):
             type=_day,
             default=None,
             help="the day the history ends, YYYY-MM-DD (default today)",
+        )
+        parser.add_argument(
+            "--no-billing",
+            action="store_true",
+            help="do not bill the generated history's months nor record its payments",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -74,6 +81,33 @@ class Command(BaseCommand):
             self.stdout.write("Demo history: the database already has customers; none generated.")
         else:
             self.stdout.write(summary.line())
+            if not options["no_billing"]:
+                self._bill(actor, options["seed"], options["today"] or installation_today())
+
+    def _bill(self, actor: Actor, seed: int, today: date) -> None:
+        """Bill the months of the history just generated and record its payments."""
+        if self.stdout.isatty():
+            columns = (
+                TextColumn("Demo billing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("months"),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task("billing", total=None)
+                billed = demo_billing_load(
+                    seed=seed,
+                    today=today,
+                    actor=actor,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        else:
+            billed = demo_billing_load(seed=seed, today=today, actor=actor)
+        if billed is None:
+            self.stdout.write("Demo billing: the database already has invoices; none billed.")
+        else:
+            self.stdout.write(billed.line())
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Callable[[int], None] | None]:
