@@ -66,8 +66,10 @@ def _json_adapter(ops: Any, encoder: Any) -> Callable[[Any], Any]:
     return lambda value: ops.adapt_json_value(value, encoder)
 
 
-def _sqlite_datetime(value: datetime) -> str:
-    """Return an aware datetime as Django stores it in SQLite: naive UTC text."""
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """Return an aware datetime as Django stores it in SQLite: naive UTC text (or NULL)."""
+    if value is None:
+        return None
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 

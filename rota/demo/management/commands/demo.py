@@ -15,7 +15,9 @@ from rota.audit.actors import Actor
 from rota.demo.billing import demo_billing_load
 from rota.demo.history import demo_history_load
 from rota.demo.services import demo_catalog_load
+from rota.demo.support import demo_support_load
 from rota.installation.selectors import installation_today
+from rota.support.services import sla_policies_load_defaults
 
 
 def _day(text: str) -> date:
@@ -65,6 +67,7 @@ class Command(BaseCommand):
         actor = Actor.system("demo")
         addons, offers = demo_catalog_load(actor=actor)
         self.stdout.write(f"Demo catalog: {offers} offers and {addons} add-ons created.")
+        sla_policies_load_defaults(actor=actor)
         customers = options["customers"]
         if not customers:
             return
@@ -80,7 +83,10 @@ class Command(BaseCommand):
         if summary is None:
             self.stdout.write("Demo history: the database already has customers; none generated.")
         else:
-            self.stdout.write(summary.line())
+            support = demo_support_load(
+                seed=options["seed"], months=options["months"], today=options["today"]
+            )
+            self.stdout.write(f"{summary.line()} {support.line() if support else ''}".strip())
             if not options["no_billing"]:
                 self._bill(actor, options["seed"], options["today"] or installation_today())
 
