@@ -24,7 +24,7 @@ TODAY = date(2026, 4, 20)
 
 
 def test_a_queued_job_runs_the_month_and_reports_progress(
-    billed: Customer, actor: Actor, settings: Any
+    billed: Customer, actor: Actor, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     job = billing_job_start(
@@ -43,11 +43,9 @@ def test_a_queued_job_runs_the_month_and_reports_progress(
         seen.append(value)
         original(key, value, timeout)
 
-    cache.set = spy  # type: ignore[method-assign]
-    try:
-        bill_month.call(job.pk)
-    finally:
-        cache.set = original  # type: ignore[method-assign]
+    monkeypatch.setattr(cache, "set", spy)
+    bill_month.call(job.pk)
+    monkeypatch.undo()
 
     job.refresh_from_db()
     assert (job.status, job.invoices, job.gross_minor) == ("finished", 1, 12258)
