@@ -77,6 +77,6 @@ def invoice_document(invoice: Invoice) -> dict[str, Any]:
             "paid": money(getattr(invoice, "paid_minor", 0)),
             "balance": money(getattr(invoice, "balance_minor", invoice.gross_minor)),
         },
-        "status": invoice_status(invoice, installation_today()),
+        "status": invoice_status(invoice, installation_today()).replace("_", " "),
         "currency": seller.currency,
     }

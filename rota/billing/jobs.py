@@ -8,7 +8,7 @@ process and the worker), and the job row says queued / running / finished / fail
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -24,6 +24,7 @@ from rota.installation.selectors import installation_today
 
 logger = logging.getLogger(__name__)
 ACTIVE = (BillingJob.Status.QUEUED, BillingJob.Status.RUNNING)
+STALLED_AFTER = timedelta(hours=2)
 
 
 def _progress_key(job_id: int) -> str:
@@ -45,14 +46,23 @@ def billing_job_start(
     """Check the month and queue its billing run for the worker; one job per month at a time."""
     today = today or installation_today()
     month, issue = billing_run_check(period=period, issue_date=issue_date, today=today)
-    if BillingJob.objects.select_for_update().filter(period=str(month), status__in=ACTIVE).exists():
+    now = timezone.now()
+    active = BillingJob.objects.select_for_update().filter(period=str(month), status__in=ACTIVE)
+    # A job that has not finished in hours lost its worker (killed mid-run: nothing of the
+    # run was written, it is one transaction); close it so the month can be run again.
+    active.filter(created_at__lt=now - STALLED_AFTER).update(
+        status=BillingJob.Status.FAILED,
+        finished_at=now,
+        error="The worker stopped before the run finished; nothing was written.",
+    )
+    if active.exists():
         raise Conflict(detail=f"Billing {month} is already queued or running.")
     job = BillingJob.objects.create(
         period=str(month),
         issue_date=issue,
         actor_label=actor.label,
         actor_user_id=actor.user_id,
-        created_at=timezone.now(),
+        created_at=now,
     )
     audit_record(
         actor=actor,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
@@ -105,3 +106,25 @@ def test_back_office_run_goes_through_a_job(
     assert partial.lstrip().startswith('<div id="job-status"')
     nobody = User.objects.create_user(username="intern", password="intern-pass-123", is_staff=True)
     assert login(nobody).get(started["Location"]).status_code == 403
+
+
+def test_a_job_stalled_for_hours_gives_way_to_a_new_one(
+    billed: Customer, actor: Actor, settings: Any
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with time_machine.travel(datetime(2026, 4, 20, 8, tzinfo=UTC), tick=False):
+        stalled = billing_job_start(period="2026-04", issue_date=None, actor=actor, today=TODAY)
+        BillingJob.objects.filter(pk=stalled.pk).update(status="running")
+    with (
+        time_machine.travel(datetime(2026, 4, 20, 9, 59, tzinfo=UTC), tick=False),
+        pytest.raises(Conflict),
+    ):
+        billing_job_start(period="2026-04", issue_date=None, actor=actor, today=TODAY)
+    with time_machine.travel(datetime(2026, 4, 20, 10, 1, tzinfo=UTC), tick=False):
+        fresh = billing_job_start(period="2026-04", issue_date=None, actor=actor, today=TODAY)
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.error) == (
+        "failed",
+        "The worker stopped before the run finished; nothing was written.",
+    )
+    assert fresh.status == "queued"
