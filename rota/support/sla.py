@@ -31,36 +31,6 @@ def due_times(
     )
 
 
-def next_due(
-    *,
-    status: str,
-    first_response_at: datetime | None,
-    response_due_at: datetime | None,
-    resolution_due_at: datetime | None,
-) -> datetime | None:
-    """Return the next target the ticket must meet, or None when none is left."""
-    if status in DONE or resolution_due_at is None:
-        return None
-    return response_due_at if first_response_at is None else resolution_due_at
-
-
-def breached(
-    *,
-    now: datetime,
-    first_response_at: datetime | None,
-    resolved_at: datetime | None,
-    response_due_at: datetime | None,
-    resolution_due_at: datetime | None,
-) -> bool:
-    """Return whether the ticket missed (or is already late for) a target."""
-    if response_due_at is None or resolution_due_at is None:
-        return False
-    # A ticket resolved without a reply was answered by its resolution.
-    resolved = resolved_at or now
-    responded = first_response_at or resolved
-    return responded > response_due_at or resolved > resolution_due_at
-
-
 def duration_text(seconds: float) -> str:
     """Return a duration the way staff say it: "2 d 3 h", "3 h 20 min", "12 min"."""
     minutes = int(abs(seconds) // 60)
