@@ -19,6 +19,7 @@ from rota.core.errors import (
 )
 from rota.core.problems import problem_response
 from rota.customers.api import router as customers_router
+from rota.integrations.api import router as public_router
 from rota.subscriptions.api import router as subscriptions_router
 from rota.support.api import router as support_router
 
@@ -37,6 +38,7 @@ api.add_router("/", customers_router)
 api.add_router("/", subscriptions_router)
 api.add_router("/", billing_router)
 api.add_router("/", support_router)
+api.add_router("/", public_router)
 
 
 @api.exception_handler(DomainError)

@@ -1,7 +1,7 @@
-"""URL map: the back office (admin) at /admin/, the API at /api/v1/."""
+"""URL map: the back office (admin) at /admin/, the API at /api/v1/, TMF620 and /offers/."""
 
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from rota.api import api, unknown_endpoint
@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
+    path("", include("rota.integrations.urls")),
 ]
