@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rota.subscriptions",
     "rota.billing",
     "rota.support",
+    "rota.kpis",
     "rota.integrations",
     "rota.demo",
 ]

@@ -12,6 +12,7 @@ SCOPES: dict[str, str] = {
     "billing:write": "billing.add_billingrun",
     "support:read": "support.view_ticket",
     "support:write": "support.change_ticket",
+    "kpis:read": "kpis.view_kpisnapshot",
 }
 
 
