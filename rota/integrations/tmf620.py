@@ -40,43 +40,35 @@ LIFECYCLE = {
 }
 IN_DESIGN, ACTIVE, LAUNCHED, RETIRED = "In design", "Active", "Launched", "Retired"
 
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # The attributes each resource has in the official v4.0.0 definitions (a test compares
 # them with the swagger file): `fields=` and filters may name these, and nothing else.
-PRODUCT_OFFERING_ATTRIBUTES = frozenset(
-    (
-        *("id", "href", "description", "isBundle", "isSellable", "lastUpdate"),
-        *("lifecycleStatus", "name", "statusReason", "version", "agreement", "attachment"),
-        *("bundledProductOffering", "category", "channel", "marketSegment", "place"),
-        *("prodSpecCharValueUse", "productOfferingPrice", "productOfferingTerm"),
-        *("productSpecification", "resourceCandidate", "serviceCandidate"),
-        *("serviceLevelAgreement", "validFor", "@baseType", "@schemaLocation", "@type"),
-    )
+PRODUCT_OFFERING_ATTRIBUTES = _names(
+    """id href description isBundle isSellable lastUpdate lifecycleStatus name statusReason
+    version agreement attachment bundledProductOffering category channel marketSegment place
+    prodSpecCharValueUse productOfferingPrice productOfferingTerm productSpecification
+    resourceCandidate serviceCandidate serviceLevelAgreement validFor @baseType
+    @schemaLocation @type"""
 )
-PRODUCT_OFFERING_PRICE_ATTRIBUTES = frozenset(
-    (
-        *("id", "href", "description", "isBundle", "lastUpdate", "lifecycleStatus", "name"),
-        *("percentage", "priceType", "recurringChargePeriodLength"),
-        *("recurringChargePeriodType", "version", "bundledPopRelationship", "constraint"),
-        *("place", "popRelationship", "price", "pricingLogicAlgorithm", "prodSpecCharValueUse"),
-        *("productOfferingTerm", "tax", "unitOfMeasure", "validFor", "@baseType"),
-        *("@schemaLocation", "@type"),
-    )
+PRODUCT_OFFERING_PRICE_ATTRIBUTES = _names(
+    """id href description isBundle lastUpdate lifecycleStatus name percentage priceType
+    recurringChargePeriodLength recurringChargePeriodType version bundledPopRelationship
+    constraint place popRelationship price pricingLogicAlgorithm prodSpecCharValueUse
+    productOfferingTerm tax unitOfMeasure validFor @baseType @schemaLocation @type"""
 )
-PRODUCT_SPECIFICATION_ATTRIBUTES = frozenset(
-    (
-        *("id", "href", "brand", "description", "isBundle", "lastUpdate", "lifecycleStatus"),
-        *("name", "productNumber", "version", "attachment", "bundledProductSpecification"),
-        *("productSpecCharacteristic", "productSpecificationRelationship", "relatedParty"),
-        *("resourceSpecification", "serviceSpecification", "targetProductSchema"),
-        *("validFor", "@baseType", "@schemaLocation", "@type"),
-    )
+PRODUCT_SPECIFICATION_ATTRIBUTES = _names(
+    """id href brand description isBundle lastUpdate lifecycleStatus name productNumber version
+    attachment bundledProductSpecification productSpecCharacteristic
+    productSpecificationRelationship relatedParty resourceSpecification serviceSpecification
+    targetProductSchema validFor @baseType @schemaLocation @type"""
 )
-CATEGORY_ATTRIBUTES = frozenset(
-    (
-        *("id", "href", "description", "isRoot", "lastUpdate", "lifecycleStatus", "name"),
-        *("parentId", "version", "productOffering", "subCategory", "validFor", "@baseType"),
-        *("@schemaLocation", "@type"),
-    )
+CATEGORY_ATTRIBUTES = _names(
+    """id href description isRoot lastUpdate lifecycleStatus name parentId version
+    productOffering subCategory validFor @baseType @schemaLocation @type"""
 )
 
 

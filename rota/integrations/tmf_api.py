@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -82,9 +83,11 @@ def _json(body: Any, status: int = 200) -> HttpResponse:
 
 def _error(request: HttpRequest, error: DomainError, status: int | None = None) -> HttpResponse:
     problem = error.as_problem(request.path)
-    if status is not None or problem["status"] == 422:
+    if status is not None:
+        problem["status"], problem["title"] = status, HTTPStatus(status).phrase
+    elif problem["status"] == 422:
         # TMF answers bad input with 400; Rota's services say 422.
-        problem["status"] = status or 400
+        problem["status"] = 400
     response = _json(tmf620.error_body(problem), int(str(problem["status"])))
     response["Content-Type"] = "application/problem+json"
     return response
