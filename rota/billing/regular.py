@@ -29,6 +29,8 @@ from rota.core.periods import Month, add_months
 EPOCH = date(1970, 1, 1)
 # A day number after every real date: the end of the last price phase.
 FAR = 10_000_000
+# SQLite's page cache for the run, per schema (the database and the staging tables).
+CACHE_KIB = 128 * 1024
 TABLES = ("rota_run_sub", "rota_run_months_after", "rota_run_phase", "rota_run_month",
           "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_line",
           "rota_run_invoice")  # fmt: skip
@@ -119,6 +121,7 @@ class RunTables:
         self.cursor = cursor
         self.d = Dialect(connection.vendor)
         self.month = month
+        self.cache_size: int | None = None
         self.params: dict[str, Any] = {
             "period": period,
             "period_end": month.end,
@@ -130,11 +133,20 @@ class RunTables:
 
     def create(self) -> None:
         """Create the staging tables (temporary: private to this connection)."""
+        if not self.d.pg:
+            # The run's working set (staging tables, sorts, new index entries) is far larger
+            # than SQLite's default page cache of 2 MiB; the connection gets it back after.
+            self.cursor.execute("PRAGMA cache_size")
+            (self.cache_size,) = self.cursor.fetchone()
+            for schema in ("main", "temp"):
+                self.cursor.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
         for table in TABLES:
             self.cursor.execute(self.d.drop(table))
         money = "BIGINT"
+        # An INTEGER PRIMARY KEY is SQLite's row id itself: no separate index to look up.
+        key = "BIGINT PRIMARY KEY" if self.d.pg else "INTEGER PRIMARY KEY"
         for ddl in (
-            "rota_run_sub (sid BIGINT PRIMARY KEY, cid BIGINT NOT NULL, bf INTEGER NOT NULL,"
+            f"rota_run_sub (sid {key}, cid BIGINT NOT NULL, bf INTEGER NOT NULL,"
             " e INTEGER NOT NULL, c INTEGER NOT NULL, slow INTEGER NOT NULL, plan_id BIGINT,"
             " version_id BIGINT, cs INTEGER, gross_priced INTEGER, rate INTEGER,"
             " tax_rate NUMERIC(5, 4))",
@@ -156,7 +168,7 @@ class RunTables:
             f" service_end DATE, days INTEGER NOT NULL, price {money} NOT NULL,"
             f" amount {money} NOT NULL, net {money} NOT NULL, tax {money} NOT NULL,"
             f" gross {money} NOT NULL, tax_rate NUMERIC(5, 4) NOT NULL, credits_line BIGINT)",
-            "rota_run_invoice (cid BIGINT PRIMARY KEY, rn BIGINT NOT NULL,"
+            f"rota_run_invoice (cid {key}, rn BIGINT NOT NULL,"
             f" net {money} NOT NULL, tax {money} NOT NULL)",
         ):
             self.cursor.execute(f"CREATE TEMPORARY TABLE {ddl}")
@@ -164,6 +176,12 @@ class RunTables:
     def drop(self) -> None:
         for table in TABLES:
             self.cursor.execute(self.d.drop(table))
+
+    def restore(self) -> None:
+        """Give the connection back its page cache size (SQLite)."""
+        if not self.d.pg and self.cache_size is not None:
+            for schema in ("main", "temp"):
+                self.cursor.execute(f"PRAGMA {schema}.cache_size = {int(self.cache_size)}")
 
     # Choosing the subscriptions ------------------------------------------------------------
 
@@ -189,24 +207,19 @@ class RunTables:
             "INSERT INTO rota_run_sub (sid, cid, bf, e, c, slow, plan_id, version_id,"  # noqa: S608
             " cs, gross_priced, rate, tax_rate)"
             f" SELECT s.id, s.customer_id, {d.day('s.bill_from')}, {end}, {d.day('s.bill_from')},"
-            f" CASE WHEN %(set_based)s = 1 AND NOT ({fee_due}) THEN 0 ELSE 1 END,"
+            " CASE WHEN %(set_based)s = 1 AND p.id IS NOT NULL"
+            f" AND NOT ({fee_due}) THEN 0 ELSE 1 END,"
             f" p.id, p.offer_version_id, {d.day('p.contract_start')},"
             f" CASE WHEN p.prices_include_tax THEN 1 ELSE 0 END, {d.basis_points('p.tax_rate')},"
             " p.tax_rate"
+            # The plan if it is the only one; with several (an offer change) or none, p is
+            # NULL and the engine works out the spans.
             " FROM subscriptions_subscription s"
-            " JOIN subscriptions_plan p ON p.subscription_id = s.id"
-            f" WHERE s.bill_from < %(period_end)s AND {not_invoiced}"
+            " LEFT JOIN subscriptions_plan p ON p.subscription_id = s.id"
             " AND NOT EXISTS (SELECT 1 FROM subscriptions_plan q"
-            " WHERE q.subscription_id = s.id AND q.id <> p.id)",
+            " WHERE q.subscription_id = s.id AND q.id <> p.id)"
+            f" WHERE s.bill_from < %(period_end)s AND {not_invoiced}",
             {"set_based": 1 if set_based else 0},
-        )
-        # Several plans (an offer change) or none: the engine works out the spans.
-        self.execute(
-            "INSERT INTO rota_run_sub (sid, cid, bf, e, c, slow)"  # noqa: S608
-            f" SELECT s.id, s.customer_id, {d.day('s.bill_from')}, {end}, {d.day('s.bill_from')}, 1"
-            " FROM subscriptions_subscription s"
-            f" WHERE s.bill_from < %(period_end)s AND {not_invoiced}"
-            " AND NOT EXISTS (SELECT 1 FROM rota_run_sub r WHERE r.sid = s.id)"
         )
         if not set_based:
             return
@@ -225,17 +238,19 @@ class RunTables:
     def _check_invoiced(self) -> None:
         """Find C, the first day not covered, and check the lines cover exactly bill_from..C."""
         d = self.d
+        # CROSS JOIN (here and below): SQLite reads the staged rows first and the lines by
+        # index, so a re-run that stages a few subscriptions reads only their lines.
         self.execute(
-            "UPDATE rota_run_sub SET slow = 1 WHERE sid IN (SELECT l.subscription_id"
-            " FROM billing_invoiceline l JOIN rota_run_sub b ON b.sid = l.subscription_id"
-            " WHERE l.kind IN ('credit', 'fee'))"
+            "UPDATE rota_run_sub SET slow = 1 WHERE EXISTS (SELECT 1 FROM billing_invoiceline l"
+            " WHERE l.subscription_id = rota_run_sub.sid AND l.kind IN ('credit', 'fee'))"
         )
         self.execute(
             "INSERT INTO rota_run_cover (id, n, days, first_day, stop)"  # noqa: S608
             f" SELECT l.subscription_id, COUNT(*), SUM(l.days), MIN({d.day('l.service_start')}),"
             f" MAX({d.day('l.service_end')}) + 1"
-            " FROM billing_invoiceline l JOIN rota_run_sub b ON b.sid = l.subscription_id"
-            " WHERE l.kind = 'service' AND b.slow = 0 GROUP BY l.subscription_id"
+            " FROM rota_run_sub b CROSS JOIN billing_invoiceline l"
+            " WHERE l.subscription_id = b.sid AND l.kind = 'service' AND b.slow = 0"
+            " GROUP BY l.subscription_id"
         )
         # Without credits, service lines never overlap: their days add up to C - bill_from
         # exactly when they cover bill_from..C without a gap.
@@ -273,9 +288,11 @@ class RunTables:
             " FROM (SELECT ph.plan_id, ph.from_month, ph.monthly_price_minor AS price, b.cs,"
             " LEAD(ph.from_month) OVER w AS next_month,"
             " LAG(ph.monthly_price_minor) OVER w AS previous_price"
-            " FROM subscriptions_planphase ph JOIN rota_run_sub b ON b.plan_id = ph.plan_id"
-            " WHERE b.slow = 0 AND b.c < b.e"
-            " WINDOW w AS (PARTITION BY ph.plan_id ORDER BY ph.from_month)) x"
+            # CROSS JOIN makes SQLite read the staged subscriptions first (a re-run stages a
+            # few) and each plan's phases in the order of its index: no sort for the window.
+            " FROM rota_run_sub b CROSS JOIN subscriptions_planphase ph"
+            " WHERE ph.plan_id = b.plan_id AND b.slow = 0 AND b.c < b.e"
+            " WINDOW w AS (PARTITION BY b.sid ORDER BY ph.from_month)) x"
             " JOIN rota_run_months_after lo ON lo.cs = x.cs AND lo.k = x.from_month"
             " LEFT JOIN rota_run_months_after hi ON hi.cs = x.cs AND hi.k = x.next_month"
         )
@@ -306,8 +323,8 @@ class RunTables:
             "INSERT INTO rota_run_cover (id, n, days, first_day, stop)"  # noqa: S608
             f" SELECT l.addon_id, COUNT(*), SUM(l.days), MIN({d.day('l.service_start')}),"
             f" MAX({d.day('l.service_end')}) + 1"
-            " FROM billing_invoiceline l JOIN rota_run_addon a ON a.addon_id = l.addon_id"
-            " WHERE l.kind = 'addon' GROUP BY l.addon_id"
+            " FROM rota_run_addon a CROSS JOIN billing_invoiceline l"
+            " WHERE l.addon_id = a.addon_id AND l.kind = 'addon' GROUP BY l.addon_id"
         )
         # Covered exactly from its first billable day up to A, and nothing missing before C
         # (where the plan might differ): then the days to bill are A (or lo) to hi.

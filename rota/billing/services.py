@@ -278,47 +278,63 @@ def _bill(
     set_based: bool,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[tuple[int, int, int, int], tuple[str | None, str | None]]:
-    """Stage every new line of the period, then write the invoices and lines in bulk.
+    """Bill the period through staging tables; give SQLite's page cache back in any case.
 
     Return (invoices, lines, net, tax) and the first and last invoice number.
     """
     with connection.cursor() as cursor:
         tables = RunTables(cursor, month, str(month))
-        tables.create()
-        tables.select(set_based=set_based)
-        tables.price_regular()
-        slow = tables.slow_subscriptions()
-        chunks = [slow[i : i + CHUNK] for i in range(0, len(slow), CHUNK)]
-        steps = len(chunks) + 1
-        for done, chunk in enumerate(chunks, start=1):
-            facts = _facts([sid for _, sid in chunk])
-            tables.stage(
-                (cid, sid, position, line)
-                for cid, sid in chunk
-                for position, line in enumerate(lines_for(facts[sid], month))
-            )
-            if progress:
-                progress(done, steps)
-        invoices, lines, net, tax = tables.count_invoices()
-        numbers: tuple[str | None, str | None] = (None, None)
-        if invoices:
-            first = _next_numbers(issue.year, invoices)
-            head = f"{getattr(settings, 'invoice_prefix', 'FV')}/{issue.year}/"
-            numbers = (f"{head}{first:06d}", f"{head}{first + invoices - 1:06d}")
-            tables.write(
-                first_id=next_id(Invoice),
-                first_number=first,
-                head=head,
-                invoice={
-                    "run": run.pk,
-                    "issue": issue,
-                    "due": issue + timedelta(days=getattr(settings, "payment_terms_days", 14)),
-                    "currency": getattr(settings, "currency", "PLN"),
-                },
-            )
-        tables.drop()
+        try:
+            return _bill_staged(tables, month, issue, run, settings, set_based, progress)
+        finally:
+            tables.restore()
+
+
+def _bill_staged(
+    tables: RunTables,
+    month: Month,
+    issue: date,
+    run: BillingRun,
+    settings: object,
+    set_based: bool,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[tuple[int, int, int, int], tuple[str | None, str | None]]:
+    """Stage every new line, then write the invoices and lines from the staging tables."""
+    tables.create()
+    tables.select(set_based=set_based)
+    tables.price_regular()
+    slow = tables.slow_subscriptions()
+    chunks = [slow[i : i + CHUNK] for i in range(0, len(slow), CHUNK)]
+    steps = len(chunks) + 1
+    for done, chunk in enumerate(chunks, start=1):
+        facts = _facts([sid for _, sid in chunk])
+        tables.stage(
+            (cid, sid, position, line)
+            for cid, sid in chunk
+            for position, line in enumerate(lines_for(facts[sid], month))
+        )
         if progress:
-            progress(steps, steps)
+            progress(done, steps)
+    invoices, lines, net, tax = tables.count_invoices()
+    numbers: tuple[str | None, str | None] = (None, None)
+    if invoices:
+        first = _next_numbers(issue.year, invoices)
+        head = f"{getattr(settings, 'invoice_prefix', 'FV')}/{issue.year}/"
+        numbers = (f"{head}{first:06d}", f"{head}{first + invoices - 1:06d}")
+        tables.write(
+            first_id=next_id(Invoice),
+            first_number=first,
+            head=head,
+            invoice={
+                "run": run.pk,
+                "issue": issue,
+                "due": issue + timedelta(days=getattr(settings, "payment_terms_days", 14)),
+                "currency": getattr(settings, "currency", "PLN"),
+            },
+        )
+    tables.drop()
+    if progress:
+        progress(steps, steps)
     return (invoices, lines, net, tax), numbers
 
 
