@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -17,13 +19,30 @@ from rota.core.errors import (
     NotFound,
     Unauthorized,
 )
+from rota.core.problems import CONTENT_TYPE as PROBLEM_JSON
 from rota.core.problems import problem_response
 from rota.customers.api import router as customers_router
 from rota.integrations.api import router as public_router
+from rota.kpis.api import router as kpis_router
 from rota.subscriptions.api import router as subscriptions_router
 from rota.support.api import router as support_router
 
-api = NinjaAPI(
+
+class RotaAPI(NinjaAPI):
+    """The API whose document says what it sends: errors as application/problem+json."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        response["content"] = {PROBLEM_JSON: content["application/json"]}
+        return schema
+
+
+api = RotaAPI(
     title="Rota API",
     version="1",
     description=(
@@ -38,6 +57,7 @@ api.add_router("/", customers_router)
 api.add_router("/", subscriptions_router)
 api.add_router("/", billing_router)
 api.add_router("/", support_router)
+api.add_router("/", kpis_router)
 api.add_router("/", public_router)
 
 

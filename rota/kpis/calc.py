@@ -218,3 +218,15 @@ def as_json(value: Decimal | int) -> str | int:
 def from_json(value: str | int) -> Decimal | int:
     """Return a value read back from a snapshot."""
     return value if isinstance(value, int) else Decimal(value)
+
+
+def shown(value: Decimal | int) -> str:
+    """Return a value as screens show it: counts whole, everything else to 2 places."""
+    if isinstance(value, int):
+        return str(value)
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def change(current: Decimal | int, previous: Decimal | int) -> Decimal | int:
+    """Return current - previous (same type as the values)."""
+    return current - previous

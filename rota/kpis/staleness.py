@@ -3,8 +3,8 @@
 Every service records its change as an audit event; the dates in the event (an effective
 date, a last day, a received-on date, a ticket's or incident's timestamps) say how far
 back it reaches. A few events name what changed instead of dating it: a payment reversal
-(its payment's received-on date), invoice numbers in allocations and credit notes (their
-issue dates), a reopened ticket (its opening: the resolution it undid came later).
+(its payment's received-on date), invoice numbers in credit notes and applied credit
+(their issue dates), a reopened ticket (its opening: the resolution it undid came later).
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ def dates_in(changes: Any) -> list[date]:
     return out
 
 
+# A payment counts from the day it was received: the invoices it names change no earlier.
+PAYMENT_DATED = ("payment.record", "payment.reverse")
+
 Event = tuple[int, str, str, str, Any, datetime]  # id, action, object type, object id, changes, at
 
 
@@ -55,7 +58,7 @@ def earliest_days(events: Iterable[Event]) -> list[tuple[int, date]]:
     numbers = {
         text
         for _, action, _, _, changes, _ in events
-        if action.startswith(("payment.", "invoice.", "billing."))
+        if action.startswith(("payment.", "invoice.", "billing.")) and action not in PAYMENT_DATED
         for text in _strings(changes)
     }
     issued = dict(
@@ -75,7 +78,8 @@ def earliest_days(events: Iterable[Event]) -> list[tuple[int, date]]:
     for pk, action, _, oid, changes, at in events:
         days = dates_in(changes)
         days.append(at.astimezone(UTC).date() - timedelta(days=1))
-        days += [issued[text] for text in _strings(changes) if text in issued]
+        if action not in PAYMENT_DATED:
+            days += [issued[text] for text in _strings(changes) if text in issued]
         if action == "payment.reverse" and int(oid) in received:
             days.append(received[int(oid)])
         if action == "ticket.transition" and oid.isdigit() and int(oid) in opened:
