@@ -620,7 +620,7 @@ def _characteristics_input(uses: Any, errors: list[FieldError]) -> dict[str, Any
     for i, use in enumerate(uses):
         where = f"prodSpecCharValueUse[{i}]"
         name = use.get("name") if isinstance(use, dict) else None
-        if name not in CHARACTERISTIC_FIELDS:
+        if not isinstance(name, str) or name not in CHARACTERISTIC_FIELDS:
             known = ", ".join(CHARACTERISTIC_FIELDS)
             errors.append(FieldError(f"{where}.name", f"must be one of {known}"))
             continue
@@ -701,7 +701,7 @@ def offering_input(body: Any, *, creating: bool, segments: Iterable[str]) -> Off
 
 def _segment(refs: Any, segments: set[str], errors: list[FieldError]) -> str | None:
     ids = [r.get("id") for r in refs if isinstance(r, dict)] if isinstance(refs, list) else None
-    if not ids or len(ids) != 1 or ids[0] not in segments:
+    if not ids or len(ids) != 1 or not isinstance(ids[0], str) or ids[0] not in segments:
         example = " or ".join(f'[{{"id": "{s}"}}]' for s in sorted(segments))
         errors.append(FieldError("category", f"give the segment's category: {example}"))
         return None

@@ -142,7 +142,7 @@ def _categories(ctx: tmf620.Context) -> list[dict[str, Any]]:
 def _body(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise InvalidInput.single("body", "must be JSON") from None
 
 

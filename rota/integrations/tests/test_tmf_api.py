@@ -727,6 +727,29 @@ def test_create_makes_a_draft_offer_in_design(writer: Client, tmf_valid: Valid) 
             [("name", "must contain letters or digits (it gives the id)")],
         ),
         ([NEW_OFFERING], 400, [("body", "must be a JSON object")]),
+        ("[" * 100_000, 400, [("body", "must be JSON")]),
+        (
+            {
+                **NEW_OFFERING,
+                "category": [{"id": ["household"]}],
+                "prodSpecCharValueUse": [None, {"name": ["technology"]}],
+            },
+            400,
+            [
+                (
+                    "category",
+                    'give the segment\'s category: [{"id": "business"}] or [{"id": "household"}]',
+                ),
+                (
+                    "prodSpecCharValueUse[0].name",
+                    "must be one of technology, downloadSpeed, uploadSpeed, symmetric, dataCap, features",
+                ),
+                (
+                    "prodSpecCharValueUse[1].name",
+                    "must be one of technology, downloadSpeed, uploadSpeed, symmetric, dataCap, features",
+                ),
+            ],
+        ),
         ("{not json", 400, [("body", "must be JSON")]),
     ],
 )
