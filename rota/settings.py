@@ -172,6 +172,7 @@ UNFOLD = {
     "SITE_SYMBOL": "router",
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_HISTORY": "rota.core.navigation.show_history",
+    "DASHBOARD_CALLBACK": "rota.kpis.views.dashboard_callback",
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
