@@ -342,7 +342,7 @@ def _invoice_filter(r: Range, filters: Filters) -> tuple[str, str, list[Any]]:
     """Return (CTEs, condition on invoice i, parameters): regular, not cancelled, in the slice."""
     condition = (
         "i.kind = 'regular' AND NOT EXISTS"
-        " (SELECT 1 FROM billing_invoice c WHERE c.corrects_id = i.id)"
+        " (SELECT 1 FROM billing_invoice c WHERE c.corrects_id = i.id AND c.kind = 'credit_note')"
     )
     sw = _slice_windows(r, filters)
     if sw is None:
@@ -404,11 +404,11 @@ def overdue(r: Range, filters: Filters) -> dict[int, int]:
     late = s.month(s.next_day("i.due_date"))
     last_day = [_day(r.last_day)]
     owed_sql = f"""{_with(cte)}
-    SELECT {r.clip(late)}, SUM(i.gross_minor) FROM billing_invoice i
+    SELECT {late}, SUM(i.gross_minor) FROM billing_invoice i
     WHERE i.due_date < %s AND {condition} GROUP BY 1"""
     paid_key = s.greatest(late, s.month("p.received_on"))
     paid_sql = f"""{_with(cte)}
-    SELECT {r.clip(paid_key)}, SUM(a.amount_minor) FROM billing_allocation a
+    SELECT {paid_key}, SUM(a.amount_minor) FROM billing_allocation a
     JOIN billing_invoice i ON i.id = a.invoice_id
     JOIN billing_payment p ON p.id = a.payment_id
     WHERE i.due_date < %s AND {condition} AND p.reversed_at IS NULL
