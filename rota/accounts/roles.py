@@ -73,6 +73,13 @@ ADMINISTRATION = [
     "auth.change_user",
     "auth.view_group",
     "audit.view_auditevent",
+    "integrations.view_webhookendpoint",
+    "integrations.add_webhookendpoint",
+    "integrations.change_webhookendpoint",
+    "integrations.delete_webhookendpoint",
+    "integrations.view_webhookdelivery",
+    "integrations.change_webhookdelivery",
+    "integrations.view_webhookattempt",
 ]
 AUDIT_READ = ["audit.view_auditevent", "accounts.view_apitoken", "auth.view_user"]
 

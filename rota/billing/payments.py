@@ -19,6 +19,7 @@ from rota.core.money import format_amount
 from rota.core.periods import EARLIEST
 from rota.customers.models import Customer
 from rota.installation.selectors import installation_today
+from rota.integrations.webhooks import event_record
 
 
 def with_balance(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -150,6 +151,7 @@ def payment_record(
     made = _settle(customer.pk)
     allocations = [(number, amount) for pk, number, amount in made if pk == payment.pk]
     left = amount_minor - sum(amount for _, amount in allocations)
+    event_record(type="payment.received", obj=payment)
     audit_record(
         actor=actor,
         action="payment.record",

@@ -30,6 +30,7 @@ from rota.catalog.models import (
 )
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.money import format_amount
+from rota.integrations.webhooks import event_record
 
 MAX_TERM_MONTHS = 120
 MAX_MBPS = 100_000
@@ -254,6 +255,7 @@ def offer_create(*, code: str, segment: str, data: VersionData, actor: Actor) ->
         raise InvalidInput.single("code", f"an offer with code {code!r} already exists") from exc
     version = OfferVersion(offer=offer, number=1, status=VersionStatus.DRAFT)
     _write_version(version, data)
+    event_record(type="offer.version_created", obj=version, ordered_by=offer)
     audit_record(
         actor=actor,
         action="offer.create",
@@ -293,6 +295,7 @@ def offer_new_draft(*, offer: Offer, actor: Actor) -> OfferVersion:
     data = VersionData.of(current)
     draft = OfferVersion(offer=offer, number=current.number + 1, status=VersionStatus.DRAFT)
     _write_version(draft, data)
+    event_record(type="offer.version_created", obj=draft, ordered_by=offer)
     audit_record(
         actor=actor, action="offer.new_version", obj=draft, changes={"from_version": current.number}
     )
@@ -346,6 +349,7 @@ def offer_publish(*, version: OfferVersion, actor: Actor) -> OfferVersion:
     if updated != 1:
         raise Conflict(detail=f"{version} was published by someone else.")
     version.refresh_from_db()
+    event_record(type="offer.published", obj=version, ordered_by=version.offer)
     audit_record(
         actor=actor,
         action="offer.publish",
@@ -398,6 +402,7 @@ def offer_retire(*, offer: Offer, actor: Actor) -> OfferVersion:
         status=VersionStatus.RETIRED, ended_at=now
     )
     current.refresh_from_db()
+    event_record(type="offer.retired", obj=current, ordered_by=offer)
     audit_record(
         actor=actor,
         action="offer.retire",

@@ -114,6 +114,23 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": "Integrations",
+            "items": [
+                {
+                    "title": "Webhook endpoints",
+                    "icon": "webhook",
+                    "link": reverse_lazy("admin:integrations_webhookendpoint_changelist"),
+                    "permission": _perm("integrations.view_webhookendpoint"),
+                },
+                {
+                    "title": "Webhook deliveries",
+                    "icon": "outbox",
+                    "link": reverse_lazy("admin:integrations_webhookdelivery_changelist"),
+                    "permission": _perm("integrations.view_webhookdelivery"),
+                },
+            ],
+        },
+        {
             "title": "Administration",
             "items": [
                 {

@@ -22,6 +22,7 @@ from rota.customers.validation import (
 )
 from rota.installation.models import Country
 from rota.installation.selectors import installation_get, installation_today
+from rota.integrations.webhooks import event_record
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def customer_create(*, data: CustomerData, actor: Actor, today: date | None = No
         marketing_consent_changed_on=today if data.marketing_consent else None,
         created_at=timezone.now(),
     )
+    event_record(type="customer.created", obj=customer)
     audit_record(actor=actor, action="customer.create", obj=customer, changes=values)
     return customer
 
@@ -152,5 +154,6 @@ def customer_update(
     before_values["tags"] = list(before.tags)
     changed = diff(before_values, after)
     if changed:
+        event_record(type="customer.updated", obj=customer)
         audit_record(actor=actor, action="customer.update", obj=customer, changes=changed)
     return customer

@@ -24,6 +24,7 @@ from rota.core.periods import EARLIEST, LATEST
 from rota.customers.models import Customer
 from rota.customers.validation import validate_municipality_code
 from rota.installation.selectors import installation_today
+from rota.integrations.webhooks import event_record
 from rota.subscriptions.models import (
     Area,
     CancelReason,
@@ -228,6 +229,7 @@ def subscription_sell(
         for code in addons
     )
     end = commitment_end(start_date, term_months)
+    event_record(type="subscription.created", obj=subscription)
     audit_record(
         actor=actor,
         action="subscription.sell",
@@ -316,6 +318,7 @@ def subscription_cancel(
         end_date=last_day
     )
     subscription.refresh_from_db()
+    event_record(type="subscription.cancelled", obj=subscription)
     audit_record(
         actor=actor,
         action="subscription.cancel",
@@ -381,6 +384,7 @@ def subscription_suspend(
     suspension = Suspension.objects.create(
         subscription=subscription, start_date=start_date, end_date=end_date, reason=reason.strip()
     )
+    event_record(type="subscription.changed", obj=subscription)
     audit_record(
         actor=actor,
         action="subscription.suspend",
@@ -421,6 +425,7 @@ def subscription_resume(
         suspension.end_date = on - timedelta(days=1)
         suspension.save(update_fields=["end_date"])
         result = suspension
+    event_record(type="subscription.changed", obj=subscription)
     audit_record(actor=actor, action="subscription.resume", obj=subscription, changes=changes)
     return result
 
@@ -482,6 +487,7 @@ def subscription_change_offer(
         contract_start=on if new_contract else current.contract_start,
     )
     Subscription.objects.filter(pk=subscription.pk).update(offer=version.offer)
+    event_record(type="subscription.changed", obj=subscription)
     audit_record(
         actor=actor,
         action="subscription.change_offer",
@@ -542,6 +548,7 @@ def subscription_attach_addon(
         end_date=subscription.end_date,
         monthly_price_minor=addon.monthly_price_minor,
     )
+    event_record(type="subscription.changed", obj=subscription)
     audit_record(
         actor=actor,
         action="subscription.attach_addon",
@@ -580,6 +587,7 @@ def subscription_detach_addon(
             FieldError("addons", f"{code} is not on the subscription after {last_day}"),
         )
     changes = {"addon": code, "last_day": last_day.isoformat(), **_dated(last_day, today)}
+    event_record(type="subscription.changed", obj=subscription)
     audit_record(actor=actor, action="subscription.detach_addon", obj=subscription, changes=changes)
     if last_day < attached.start_date:
         attached.delete()
