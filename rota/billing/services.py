@@ -38,6 +38,7 @@ from rota.core.money import format_amount
 from rota.core.periods import EARLIEST, LATEST, DateRange, Month
 from rota.installation.models import Installation
 from rota.installation.selectors import installation_get, installation_today
+from rota.integrations.webhooks import event_record, invoice_events_record
 from rota.subscriptions.models import (
     Plan,
     PlanPhase,
@@ -248,6 +249,8 @@ def billing_run(
         # Customers with unused credit (overpaid, or paid an invoice later cancelled) have it
         # applied to their new invoices in the same transaction.
         credit_settle(actor=actor)
+        # invoice.issued for each new invoice, set-based, only if an endpoint wants it.
+        invoice_events_record(run_id=run.pk)
         BillingRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(),
             invoices=summary.invoices,
@@ -389,6 +392,7 @@ def credit_note_issue(
     InvoiceLine.objects.bulk_create(rows)
     # Money paid on the cancelled invoice becomes credit and settles the customer's others.
     resettled = allocations_release(invoice)
+    event_record(type="invoice.issued", obj=note)
     audit_record(
         actor=actor,
         action="invoice.credit_note",

@@ -18,6 +18,7 @@ from rota.audit.services import audit_record
 from rota.catalog.models import Offer, Segment, Technology
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.customers.models import Customer
+from rota.integrations.webhooks import event_record
 from rota.subscriptions.models import Subscription
 from rota.support import sla
 from rota.support.models import (
@@ -138,6 +139,7 @@ def ticket_open(
         updated_at=at,
         **_due(customer, subscription, priority, at),
     )
+    event_record(type="ticket.created", obj=ticket)
     audit_record(
         actor=actor,
         action="ticket.open",
@@ -295,6 +297,8 @@ def ticket_transition(*, ticket: Ticket, to: str, at: datetime, actor: Actor) ->
     if updated != 1:
         raise Conflict(detail=f"{ticket} changed meanwhile; try again.")
     ticket.refresh_from_db()
+    if to == Status.RESOLVED:
+        event_record(type="ticket.resolved", obj=ticket)
     audit_record(actor=actor, action="ticket.transition", obj=ticket, changes=changes)
     return ticket
 
@@ -552,6 +556,9 @@ def incident_create(
         ),
         batch_size=1000,
     )
+    event_record(type="incident.opened", obj=incident)
+    if resolved_at is not None:  # recorded after the fact
+        event_record(type="incident.resolved", obj=incident)
     audit_record(
         actor=actor,
         action="incident.create",
@@ -591,6 +598,7 @@ def incident_resolve(*, incident: Incident, at: datetime, actor: Actor) -> Incid
     if updated != 1:
         raise Conflict(detail=f"{incident} was already resolved.")
     incident.refresh_from_db()
+    event_record(type="incident.resolved", obj=incident)
     audit_record(
         actor=actor,
         action="incident.resolve",

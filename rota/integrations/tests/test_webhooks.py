@@ -691,3 +691,132 @@ def test_only_administrators_manage_webhooks(
         assert client.get("/admin/integrations/webhookdelivery/").status_code == 403
     page = login(admin_user).get("/admin/").content.decode()
     assert "Webhook endpoints" in page and "Webhook deliveries" in page
+
+
+# Billing runs and support -----------------------------------------------------------------
+
+
+def _sell(customer: Customer, actor: Actor) -> Any:
+    return subs.subscription_sell(
+        customer=customer,
+        version=OfferVersion.objects.get(offer__code="4business", status="active"),
+        term_months=24,
+        start_date=date(2026, 1, 15),
+        address=subs.ServiceAddress("ul. Rynek", "1", "26-600", "Radom"),
+        actor=actor,
+        today=date(2026, 1, 10),
+    )
+
+
+def test_a_billing_run_writes_invoice_events_set_based_only_when_subscribed(
+    firma: Customer,
+    actor: Actor,
+    hook: Callable[..., Any],
+    receiver: Receiver,
+    make_token: Callable[..., str],
+) -> None:
+    from rota.billing.models import Invoice
+    from rota.billing.services import billing_run
+
+    _sell(firma, actor)
+    hook(EventType.CUSTOMER_UPDATED)  # nobody wants invoices yet
+    billing_run(period="2026-01", actor=actor, issue_date=date(2026, 1, 31), today=date(2026, 2, 1))
+    assert not WebhookEvent.objects.exists()
+
+    erp, _ = hook(EventType.INVOICE_ISSUED, path="/erp")
+    crm, _ = hook(EventType.INVOICE_ISSUED, EventType.CUSTOMER_CREATED, path="/crm")
+    with CaptureQueriesContext(connection) as queries:
+        billing_run(
+            period="2026-02", actor=actor, issue_date=date(2026, 2, 28), today=date(2026, 3, 1)
+        )
+    asked = [q["sql"] for q in queries if "integrations_" in q["sql"]]
+    assert len(asked) == 4  # subscriptions, MAX(id), INSERT ... SELECT events, deliveries
+    invoice = Invoice.objects.get(period="2026-02")
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.object_id, event.data) == ("invoice.issued", str(invoice.pk), None)
+    assert sorted(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == sorted(
+        [erp.pk, crm.pk]
+    )
+
+    assert deliver_due(now=T0).delivered == 2
+    api = Client(headers={"Authorization": f"Bearer {make_token('billing:read')}"})
+    expected = api.get(f"/api/v1/invoices/{invoice.pk}").json()
+    bodies = {r.path: r.json for r in receiver.requests}
+    assert bodies["/erp"]["data"] == bodies["/crm"]["data"] == expected
+    assert bodies["/erp"]["id"] == bodies["/crm"]["id"] == f"evt_{event.pk}"
+    event.refresh_from_db()
+    assert event.data == expected  # rendered once, kept for retries and replays
+
+
+def test_a_credit_note_is_an_invoice_issued(
+    firma: Customer, actor: Actor, hook: Callable[..., Any]
+) -> None:
+    from rota.billing.models import Invoice
+    from rota.billing.services import billing_run, credit_note_issue
+
+    _sell(firma, actor)
+    billing_run(period="2026-01", actor=actor, issue_date=date(2026, 1, 31), today=date(2026, 2, 1))
+    hook(EventType.INVOICE_ISSUED)
+    invoice = Invoice.objects.get()
+    note = credit_note_issue(invoice=invoice, reason="wrong address", actor=actor)
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.object_id) == ("invoice.issued", str(note.pk))
+    assert (event.data or {})["kind"] == "credit_note"
+
+
+def test_tickets_and_incidents_write_their_events(
+    firma: Customer, actor: Actor, hook: Callable[..., Any]
+) -> None:
+    from rota.support.selectors import Scope
+    from rota.support.services import (
+        incident_create,
+        incident_resolve,
+        ticket_open,
+        ticket_transition,
+    )
+
+    subscription = _sell(firma, actor)
+    hook()
+    WebhookEvent.objects.all().delete()
+    at = T0 - timedelta(hours=3)
+    ticket = ticket_open(
+        customer=firma,
+        category="no_connection",
+        channel="phone",
+        subject="No internet since morning",
+        subscription=subscription,
+        at=at,
+        actor=actor,
+    )
+    ticket_transition(ticket=ticket, to="open", at=at + timedelta(minutes=5), actor=actor)
+    ticket_transition(ticket=ticket, to="resolved", at=at + timedelta(hours=1), actor=actor)
+    incident = incident_create(
+        title="Fibre cut in Radom",
+        cause="fibre_cut",
+        started_at=at,
+        scope=Scope(subscriptions=(subscription.pk,)),
+        actor=actor,
+    )
+    incident_resolve(incident=incident, at=at + timedelta(hours=2), actor=actor)
+    incident_create(
+        title="Power cut, recorded afterwards",
+        cause="power",
+        started_at=at - timedelta(days=1),
+        resolved_at=at - timedelta(hours=20),
+        scope=Scope(subscriptions=(subscription.pk,)),
+        actor=actor,
+    )
+    events = list(WebhookEvent.objects.order_by("id"))
+    assert [e.type for e in events] == [
+        "ticket.created",
+        "ticket.resolved",
+        "incident.opened",
+        "incident.resolved",
+        "incident.opened",
+        "incident.resolved",
+    ]
+    data = [e.data or {} for e in events]
+    assert data[0]["status"] == "new" and data[1]["status"] == "resolved"
+    assert data[1]["subject"] == "No internet since morning" and "messages" in data[1]
+    assert data[2]["resolved_at"] is None and data[3]["duration_minutes"] == 120
+    assert data[2]["affected_subscriptions"] == 1
