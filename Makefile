@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres test-browser lint types migrations-check check clean
+.PHONY: run test test-postgres test-browser test-contract lint types migrations-check check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,17 @@ run: $(STAMP)
 
 ## Run the test suite (SQLite unless DATABASE_URL says otherwise)
 test: $(STAMP)
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser and not contract"
 
 test-postgres: $(STAMP)
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/rota} $(BIN)/pytest -m "not browser"
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/rota} $(BIN)/pytest -m "not browser and not contract"
 
 test-browser: $(STAMP)
 	$(BIN)/pytest -m browser
+
+## Call every /api/v1 operation with generated requests and check them against the OpenAPI document
+test-contract: $(STAMP)
+	$(BIN)/pytest -m contract
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -122,7 +122,8 @@ class _VersionFields(Schema):
             if key == "contract_terms":
                 changes["terms"] = _terms(value, errors)
             elif key == "early_termination":
-                changes["early_termination_rule"] = value["rule"]
+                # Fields left out keep their defaults (no fee), as in a new offer.
+                changes["early_termination_rule"] = value.get("rule", EarlyTerminationRule.NONE)
                 changes["early_termination_amount_minor"] = _money(
                     value.get("amount", "0.00"), "early_termination.amount", errors
                 )

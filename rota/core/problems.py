@@ -47,6 +47,7 @@ class ProblemSchema(Schema):
 
 # The error responses every endpoint may give, for the OpenAPI spec.
 ERRORS: dict[int, type[ProblemSchema]] = {
+    400: ProblemSchema,
     401: ProblemSchema,
     403: ProblemSchema,
     404: ProblemSchema,

@@ -31,7 +31,7 @@ class PlanOut(Schema):
     phases: list[PhaseOut]
 
 
-class AddOnOut(Schema):
+class SubscriptionAddOnOut(Schema):
     code: str
     start_date: date
     end_date: date | None
@@ -72,7 +72,7 @@ class SubscriptionOut(Schema):
     bill_from: date
     service_address: AddressSchema
     plans: list[PlanOut]
-    addons: list[AddOnOut]
+    addons: list[SubscriptionAddOnOut]
     suspensions: list[SuspensionOut]
     cancellation: CancellationOut | None
     currency: str
