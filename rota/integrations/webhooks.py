@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
@@ -527,7 +528,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
 
 def envelope(event: WebhookEvent) -> dict[str, Any]:
     """Return the JSON document sent for an event."""
-    occurred = event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # As the API writes moments: UTC, milliseconds, "Z".
+    occurred = DjangoJSONEncoder().default(event.occurred_at.astimezone(UTC))
     return {"id": event.public_id, "type": event.type, "occurred_at": occurred, "data": event.data}
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -328,7 +329,7 @@ def test_delivered_signed_with_the_api_representation(
     event = WebhookEvent.objects.get()
     assert envelope["id"] == headers["rota-event-id"] == f"evt_{event.pk}"
     assert envelope["type"] == headers["rota-event-type"] == "customer.created"
-    assert envelope["occurred_at"].endswith("Z")
+    assert re.fullmatch(r"2026-03-02T08:59:0\d\.\d{3}Z", envelope["occurred_at"])
     api = Client(headers={"Authorization": f"Bearer {make_token('customers:read')}"})
     assert envelope["data"] == api.get(f"/api/v1/customers/{customer.pk}").json()
 
@@ -548,6 +549,23 @@ def test_replay_command_and_prune(
     call_command("webhooks", "prune", "--days", "30", stdout=out)
     assert not WebhookDelivery.objects.exists() and not WebhookEvent.objects.exists()
     assert not WebhookAttempt.objects.exists()
+
+
+def test_the_receiver_example_in_the_docs_verifies_a_real_delivery(
+    db: None, actor: Actor, hook: Callable[..., Any], receiver: Receiver, settings: Any
+) -> None:
+    text = (settings.BASE_DIR / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    code = text.split("## Verifying the signature", 1)[1].split("```python", 1)[1]
+    namespace: dict[str, Any] = {}
+    exec(code.split("```", 1)[0], namespace)
+    verify = namespace["verify"]
+    _, secret = hook(EventType.CUSTOMER_CREATED)
+    person(actor)
+    deliver_due()
+    request = receiver.requests[0]
+    assert verify(secret, request.headers["Rota-Signature"], request.body)
+    assert not verify(secret, request.headers["Rota-Signature"], request.body[:-1] + b" ")
+    assert not verify("whsec_wrong", request.headers["Rota-Signature"], request.body)
 
 
 # Bad input -------------------------------------------------------------------------------
