@@ -16,6 +16,7 @@ a ticket without one counts in a segment by its customer's segment.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -341,8 +342,8 @@ def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
 def _invoice_filter(r: Range, filters: Filters) -> tuple[str, str, list[Any]]:
     """Return (CTEs, condition on invoice i, parameters): regular, not cancelled, in the slice."""
     condition = (
-        "i.kind = 'regular' AND NOT EXISTS"
-        " (SELECT 1 FROM billing_invoice c WHERE c.corrects_id = i.id AND c.kind = 'credit_note')"
+        "i.kind <> 'credit_note' AND i.id NOT IN (SELECT c.corrects_id FROM billing_invoice c"
+        " WHERE c.kind = 'credit_note' AND c.corrects_id IS NOT NULL)"
     )
     sw = _slice_windows(r, filters)
     if sw is None:
@@ -396,33 +397,42 @@ def collection(r: Range, filters: Filters) -> tuple[dict[int, int], dict[int, in
     return gross, paid
 
 
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def overdue(r: Range, filters: Filters) -> dict[int, int]:
-    """Return the unpaid gross balance on each month's last day of invoices due before it."""
+    """Return the unpaid gross balance on each month's last day of invoices due before it.
+
+    The SQL groups by due date (a few hundred dates) so that no date arithmetic runs per
+    invoice; an invoice is overdue from the month holding the day after its due date.
+    """
     s = r.sql
     cte, condition, params = _invoice_filter(r, filters)
-    # Overdue on M's last day from the month holding the day after the due date on.
-    late = s.month(s.next_day("i.due_date"))
     last_day = [_day(r.last_day)]
     owed_sql = f"""{_with(cte)}
-    SELECT {late}, SUM(i.gross_minor) FROM billing_invoice i
-    WHERE i.due_date < %s AND {condition} GROUP BY 1"""
-    paid_key = s.greatest(late, s.month("p.received_on"))
+    SELECT i.due_date, SUM(i.gross_minor) FROM billing_invoice i
+    WHERE i.due_date < %s AND {condition} GROUP BY i.due_date"""
     paid_sql = f"""{_with(cte)}
-    SELECT {paid_key}, SUM(a.amount_minor) FROM billing_allocation a
+    SELECT i.due_date, {s.month("p.received_on")}, SUM(a.amount_minor) FROM billing_allocation a
     JOIN billing_invoice i ON i.id = a.invoice_id
     JOIN billing_payment p ON p.id = a.payment_id
     WHERE i.due_date < %s AND {condition} AND p.reversed_at IS NULL
       AND p.received_on <= %s
-    GROUP BY 1"""
-    owed = calc.cumulative(
-        {int(k): int(v) for k, v in _run(owed_sql, params + last_day)}, r.first, r.last
-    )
-    paid = calc.cumulative(
-        {int(k): int(v) for k, v in _run(paid_sql, params + last_day + last_day)},
-        r.first,
-        r.last,
-    )
-    return {m: owed[m] - paid[m] for m in owed}
+    GROUP BY 1, 2"""
+
+    def late(due: Any) -> int:
+        return calc.month_number(Month.of(_date(due) + timedelta(days=1)))
+
+    owed: dict[int, int] = defaultdict(int)
+    for due, amount in _run(owed_sql, params + last_day):
+        owed[late(due)] += int(amount)
+    paid: dict[int, int] = defaultdict(int)
+    for due, received, amount in _run(paid_sql, params + last_day + last_day):
+        paid[max(late(due), int(received))] += int(amount)
+    owed_by = calc.cumulative(owed, r.first, r.last)
+    paid_by = calc.cumulative(paid, r.first, r.last)
+    return {m: owed_by[m] - paid_by[m] for m in owed_by}
 
 
 # Tickets and incidents -------------------------------------------------------------------

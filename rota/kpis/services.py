@@ -63,23 +63,29 @@ def snapshots_sync() -> int:
     return marked
 
 
-def _store(figures: MonthFigures, filters: Filters, version: int) -> None:
-    values = {code: calc.as_json(value) for code, value in figures.values.items()}
-    fields = {
-        "filters": filters.as_dict(),
-        "values": values,
-        "breakdown": {"churn_reasons": figures.churn_reasons},
-        "computed_at": timezone.now(),
-        "data_version": version,
-        "stale": False,
-    }
+def _store(figures: list[MonthFigures], filters: Filters, version: int) -> None:
+    """Replace the snapshots of these months, in one transaction."""
+    now = timezone.now()
+    rows = [
+        KpiSnapshot(
+            month=str(f.month),
+            filters_key=filters.key,
+            filters=filters.as_dict(),
+            values={code: calc.as_json(value) for code, value in f.values.items()},
+            breakdown={"churn_reasons": f.churn_reasons},
+            computed_at=now,
+            data_version=version,
+        )
+        for f in figures
+    ]
     try:
         with transaction.atomic():
-            KpiSnapshot.objects.update_or_create(
-                month=str(figures.month), filters_key=filters.key, defaults=fields
-            )
+            KpiSnapshot.objects.filter(
+                filters_key=filters.key, month__in=[row.month for row in rows]
+            ).delete()
+            KpiSnapshot.objects.bulk_create(rows)
     except IntegrityError:
-        pass  # another request stored the same month meanwhile
+        pass  # another request stored the same months meanwhile
 
 
 def _figures(snapshot: KpiSnapshot, month: Month) -> MonthFigures:
@@ -110,10 +116,10 @@ def kpi_months(first: Month, last: Month, filters: Filters) -> dict[Month, Month
     if missing:
         version = data_version()
         computed = figures_compute(missing[0], missing[-1], filters)
-        for month in missing:
-            out[month] = computed[month]
-            if month < current:
-                _store(computed[month], filters, version)
+        out.update((month, computed[month]) for month in missing)
+        closed = [computed[month] for month in missing if month < current]
+        if closed:
+            _store(closed, filters, version)
     return out
 
 
