@@ -57,7 +57,7 @@ class IdempotencyMiddleware:
             key is None
             or owner is None
             or request.method not in WRITES
-            or not request.path.startswith("/api/")
+            or not request.path.startswith(("/api/", "/tmf-api/"))
             or not _authenticated(request)
         ):
             # Without valid credentials the request runs normally and is refused (401).

@@ -931,3 +931,22 @@ def test_the_other_resources_are_read_only(
     assert response["Allow"] == "GET"
     assert body["reason"] == "Method Not Allowed"
     assert snapshot() == before
+
+
+def test_a_retried_create_with_the_same_idempotency_key_is_answered_again(
+    writer: Client,
+) -> None:
+    with time_machine.travel(CREATED_AT, tick=False):
+        first, again = (
+            writer.post(
+                f"{TMF}productOffering",
+                json.dumps(NEW_OFFERING),
+                content_type="application/json",
+                headers={"Idempotency-Key": "website-42"},
+            )
+            for _ in range(2)
+        )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert OfferVersion.objects.filter(offer__code="fiber-500").count() == 1
