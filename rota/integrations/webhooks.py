@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks import task
 
@@ -538,20 +539,25 @@ def body_of(event: WebhookEvent) -> bytes:
     return json.dumps(envelope(event), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _due(now: datetime) -> models.QuerySet[WebhookDelivery]:
-    """Deliveries to try now: the oldest waiting one of each object and endpoint."""
+def _heads() -> models.QuerySet[WebhookDelivery]:
+    """Waiting deliveries of active endpoints that no earlier one of their object holds up."""
     earlier = WebhookDelivery.objects.filter(
         endpoint_id=OuterRef("endpoint_id"),
         object_key=OuterRef("object_key"),
         status=DeliveryStatus.PENDING,
         id__lt=OuterRef("id"),
     )
+    return WebhookDelivery.objects.filter(
+        status=DeliveryStatus.PENDING, endpoint__is_active=True
+    ).exclude(Exists(earlier))
+
+
+def _due(now: datetime) -> models.QuerySet[WebhookDelivery]:
+    """Deliveries to try now: the oldest waiting one of each object and endpoint."""
     return (
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
-        )
+        _heads()
+        .filter(next_attempt_at__lte=now)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .exclude(Exists(earlier))
         .order_by("id")
     )
 
@@ -639,6 +645,7 @@ def deliver_due(
     batch: int = 50,
     workers: int = 8,
     max_batches: int | None = None,
+    max_seconds: float | None = None,
     timeout: float | None = None,
 ) -> DeliverySummary:
     """Send every delivery that is due, in batches, until none is due; return what happened.
@@ -651,7 +658,10 @@ def deliver_due(
     timeout = timeout_seconds() if timeout is None else timeout
     summary = DeliverySummary()
     batches = 0
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     while max_batches is None or batches < max_batches:
+        if deadline is not None and time.monotonic() > deadline:
+            break
         moment = now if clock_given and now is not None else timezone.now()
         ids = list(_due(moment).values_list("pk", flat=True)[:batch])
         claimed = [pk for pk in ids if _claim(pk, moment)]
@@ -682,14 +692,13 @@ def deliver_due(
 
 
 def next_due() -> datetime | None:
-    """When the earliest waiting delivery (of an active endpoint) is due."""
-    pending = WebhookDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, endpoint__is_active=True
-    )
-    return pending.aggregate(at=Min("next_attempt_at"))["at"]
+    """When the next delivery can be tried: due, not held up, its lease (if any) expired."""
+    moment = Greatest("next_attempt_at", Coalesce("locked_until", "next_attempt_at"))
+    return _heads().aggregate(at=Min(moment))["at"]
 
 
 _SCHEDULED_KEY = "rota:webhooks:next-run"
+TASK_SECONDS = 60.0  # a task's share of the worker before it hands over to a new one
 
 
 @task()
@@ -699,12 +708,17 @@ def deliver_webhooks() -> int:
     While deliveries wait for a retry, the task queues itself again for when the next one
     is due (once: the cache remembers that a later run is already queued).
     """
-    summary = deliver_due()
+    summary = deliver_due(max_seconds=TASK_SECONDS)
     at = summary.next_due
-    backend = deliver_webhooks.get_backend()
-    if at is not None and backend.supports_defer:
-        now = timezone.now()
-        at = max(at, now + timedelta(seconds=1))
+    if at is None:
+        return summary.attempted
+    now = timezone.now()
+    if at <= now:
+        # Time is up with more to send: go on in a new task, so that other tasks (a billing
+        # run) get the worker in between.
+        deliver_webhooks.enqueue()
+        return summary.attempted
+    if deliver_webhooks.get_backend().supports_defer:
         queued = cache.get(_SCHEDULED_KEY)
         # One follow-up run is enough, unless this one is due sooner than the queued one.
         if queued is None or at < datetime.fromisoformat(queued):

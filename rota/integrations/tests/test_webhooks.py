@@ -517,6 +517,27 @@ def test_delivered_by_the_task_queued_when_the_change_commits(
     assert WebhookDelivery.objects.get().status == "delivered"
 
 
+def test_the_task_queues_itself_for_the_next_retry_once(
+    db: None, actor: Actor, hook: Callable[..., Any], receiver: Receiver, settings: Any
+) -> None:
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()  # type: ignore[attr-defined]
+    receiver.script["/hook"] = [500]
+    hook(EventType.CUSTOMER_CREATED, EventType.CUSTOMER_UPDATED)
+    jan = person(actor)
+    customer_update(customer=jan, changes={"city": "Kielce"}, actor=actor)  # held up behind
+    assert webhooks.deliver_webhooks.call() == 1
+    [queued] = default_task_backend.results  # type: ignore[attr-defined]
+    first = WebhookDelivery.objects.order_by("id").first()
+    assert first is not None and queued.task.run_after == first.next_attempt_at
+    # The update waiting behind the failed creation does not make it due any sooner.
+    assert webhooks.next_due() == first.next_attempt_at
+    assert webhooks.deliver_webhooks.call() == 0  # nothing due; a follow-up is already queued
+    assert len(default_task_backend.results) == 1  # type: ignore[attr-defined]
+
+
 def test_deliver_command(
     db: None, actor: Actor, hook: Callable[..., Any], receiver: Receiver
 ) -> None:
