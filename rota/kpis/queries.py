@@ -265,22 +265,20 @@ def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
              COALESCE({s.month("end_date")}, {INF}) AS hi
       FROM subscriptions_subscription WHERE 1 = 1 {municipality}
     ),
+    kpi_ph AS (
+      SELECT plan_id, from_month, monthly_price_minor AS price,
+             LEAD(from_month) OVER (PARTITION BY plan_id ORDER BY from_month) AS next_month
+      FROM subscriptions_planphase
+    ),
     kpi_win AS MATERIALIZED (
       SELECT sid, a, b, price, bp, flag FROM (
         SELECT pw.sid,
                {s.greatest("pw.wlo", "pw.cm + f.from_month", "s.lo")} AS a,
-               {
-        s.least(
-            "pw.whi",
-            f"COALESCE(pw.cm + LEAD(f.from_month) OVER (PARTITION BY f.plan_id"
-            f" ORDER BY f.from_month), {INF})",
-            "s.hi",
-        )
-    } AS b,
-               f.monthly_price_minor AS price, pw.bp, pw.flag
+               {s.least("pw.whi", f"COALESCE(pw.cm + f.next_month, {INF})", "s.hi")} AS b,
+               f.price, pw.bp, pw.flag
         FROM kpi_pw pw
         JOIN kpi_sub s ON s.sid = pw.sid
-        JOIN subscriptions_planphase f ON f.plan_id = pw.plan_id
+        JOIN kpi_ph f ON f.plan_id = pw.plan_id
       ) w
       WHERE a < b AND a <= {last} AND b > {first}
     ),
