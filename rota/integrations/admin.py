@@ -188,6 +188,28 @@ class WebhookEndpointAdmin(AuditedAdminMixin, ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         endpoint_delete(endpoint=obj, actor=Actor.for_user(request.user))
 
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
+        """Skip Django's admin log: endpoint_delete recorded the audit event."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """Count the delivery log instead of listing it (it can run to millions of rows)."""
+        endpoints = list(objs)
+        logs = dict(
+            WebhookDelivery.objects.filter(endpoint__in=endpoints)
+            .values("endpoint")
+            .annotate(n=Count("id"))
+            .values_list("endpoint", "n")
+        )
+        shown: list[Any] = []
+        for endpoint in endpoints:
+            n = logs.get(endpoint.pk, 0)
+            shown += [
+                f"Webhook endpoint: {endpoint.url}",
+                [f"{n} deliver{'y' if n == 1 else 'ies'} in its log"],
+            ]
+        counts = {"webhook endpoints": len(endpoints), "webhook deliveries": sum(logs.values())}
+        return shown, counts, set(), []
+
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
         return HttpResponseRedirect(
             reverse("admin:integrations_webhookendpoint_change", args=[obj.pk])

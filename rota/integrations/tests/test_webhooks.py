@@ -685,6 +685,24 @@ def test_admin_registers_an_endpoint_and_sees_the_secret_once(
     )
 
 
+def test_admin_deletes_an_endpoint_with_its_log(
+    db: None,
+    actor: Actor,
+    hook: Callable[..., Any],
+    login: Callable[..., Client],
+    admin_user: Any,
+) -> None:
+    endpoint, _ = hook(EventType.CUSTOMER_CREATED)
+    person(actor)
+    deliver_due(now=T0)
+    client = login(admin_user)
+    url = f"/admin/integrations/webhookendpoint/{endpoint.pk}/delete/"
+    assert "1 delivery in its log" in client.get(url).content.decode()
+    client.post(url, {"post": "yes"})
+    assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
+    assert AuditEvent.objects.filter(action="webhook.delete").count() == 1
+
+
 def test_delivery_log_filters_attempts_and_bulk_replay(
     db: None,
     actor: Actor,
