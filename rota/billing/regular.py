@@ -29,7 +29,8 @@ from rota.core.periods import Month, add_months
 EPOCH = date(1970, 1, 1)
 # A day number after every real date: the end of the last price phase.
 FAR = 10_000_000
-# SQLite's page cache for the run, per schema (the database and the staging tables).
+# SQLite's page cache for the run, per schema (the database and the staging tables), and
+# PostgreSQL's work_mem.
 CACHE_KIB = 128 * 1024
 TABLES = ("rota_run_sub", "rota_run_months_after", "rota_run_phase", "rota_run_month",
           "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_line",
@@ -140,6 +141,10 @@ class RunTables:
             (self.cache_size,) = self.cursor.fetchone()
             for schema in ("main", "temp"):
                 self.cursor.execute(f"PRAGMA {schema}.cache_size = -{CACHE_KIB}")
+        else:
+            # Sorts and hashes over a million rows; the default 4 MB spills them to disk.
+            # SET LOCAL ends with the run's transaction.
+            self.cursor.execute(f"SET LOCAL work_mem = '{CACHE_KIB}kB'")
         for table in TABLES:
             self.cursor.execute(self.d.drop(table))
         money = "BIGINT"
