@@ -113,9 +113,7 @@ TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-TASKS = {
-    "default": {"BACKEND": TASK_BACKENDS[os.environ.get("ROTA_TASKS_BACKEND", "database")]}
-}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("ROTA_TASKS_BACKEND", "database")]}}
 
 # Progress of long jobs is shared between the worker and the web process through the cache.
 CACHES = {

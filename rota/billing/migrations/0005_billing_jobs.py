@@ -4,33 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0004_payment_reversal'),
+        ("billing", "0004_payment_reversal"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingJob',
+            name="BillingJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(help_text='YYYY-MM', max_length=7)),
-                ('issue_date', models.DateField()),
-                ('actor_label', models.CharField(max_length=200)),
-                ('actor_user_id', models.BigIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('created_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('invoices', models.PositiveIntegerField(default=0)),
-                ('gross_minor', models.BigIntegerField(default=0)),
-                ('first_number', models.CharField(blank=True, max_length=40)),
-                ('last_number', models.CharField(blank=True, max_length=40)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(help_text="YYYY-MM", max_length=7)),
+                ("issue_date", models.DateField()),
+                ("actor_label", models.CharField(max_length=200)),
+                ("actor_user_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("invoices", models.PositiveIntegerField(default=0)),
+                ("gross_minor", models.BigIntegerField(default=0)),
+                ("first_number", models.CharField(blank=True, max_length=40)),
+                ("last_number", models.CharField(blank=True, max_length=40)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'finished', 'failed'])), name='billing_job_status_valid')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["queued", "running", "finished", "failed"])
+                        ),
+                        name="billing_job_status_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_billing_jobs'),
-        ('subscriptions', '0003_offer_help'),
+        ("billing", "0005_billing_jobs"),
+        ("subscriptions", "0003_offer_help"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='invoiceline',
-            name='subscription',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='invoice_lines', to='subscriptions.subscription'),
+            model_name="invoiceline",
+            name="subscription",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_lines",
+                to="subscriptions.subscription",
+            ),
         ),
     ]
