@@ -45,9 +45,10 @@ class Sql:
     def month(self, expr: str) -> str:
         """Return the month number (year * 12 + month - 1) of a date column."""
         if self.pg:
+            # date_part is float arithmetic: far cheaper than EXTRACT's numeric.
             return (
-                f"(CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER) * 12"
-                f" + CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER) - 1)"
+                f"(CAST(date_part('year', {expr}) AS INTEGER) * 12"
+                f" + CAST(date_part('month', {expr}) AS INTEGER) - 1)"
             )
         # SQLite keeps dates as YYYY-MM-DD text.
         return (
@@ -153,15 +154,20 @@ def _plan_windows(r: Range, filters: Filters) -> tuple[str, list[Any]]:
         if value:
             where.append(f"{column} = %s")
             params.append(value)
+    catalog = ""
+    if where:
+        catalog = (
+            ", o.code AS offer, o.segment AS segment, v.technology AS technology"
+            " FROM subscriptions_plan p"
+            " JOIN catalog_offerversion v ON v.id = p.offer_version_id"
+            " JOIN catalog_offer o ON o.id = v.offer_id"
+        )
     cte = f"""
     kpi_pw0 AS (
       SELECT p.subscription_id AS sid, p.id AS plan_id, p.valid_from, p.contract_start,
-             p.prices_include_tax, p.tax_rate, o.code AS offer, o.segment AS segment,
-             v.technology AS technology,
+             p.prices_include_tax, p.tax_rate,
              ROW_NUMBER() OVER w AS rn, LEAD(p.valid_from) OVER w AS next_from
-      FROM subscriptions_plan p
-      JOIN catalog_offerversion v ON v.id = p.offer_version_id
-      JOIN catalog_offer o ON o.id = v.offer_id
+             {catalog or "FROM subscriptions_plan p"}
       WINDOW w AS (PARTITION BY p.subscription_id ORDER BY p.valid_from)
     ),
     kpi_pw AS MATERIALIZED (
@@ -261,9 +267,11 @@ def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
     pause_hi = f"COALESCE({s.month(s.next_day('end_date'))}, {INF})"
     sql = f"""WITH {pw},
     kpi_sub AS (
-      SELECT id AS sid, {s.month("start_date")} AS lo,
-             COALESCE({s.month("end_date")}, {INF}) AS hi
-      FROM subscriptions_subscription WHERE 1 = 1 {municipality}
+      SELECT sid, lo, hi FROM (
+        SELECT id AS sid, {s.month("start_date")} AS lo,
+               COALESCE({s.month("end_date")}, {INF}) AS hi
+        FROM subscriptions_subscription WHERE 1 = 1 {municipality}
+      ) x WHERE lo <= {last} AND hi > {first}
     ),
     kpi_ph AS (
       SELECT plan_id, from_month, monthly_price_minor AS price,
