@@ -45,7 +45,7 @@ types: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/rota makemigrations --check --dry-run
 
-check: test test-postgres test-browser lint types migrations-check
+check: test test-postgres test-browser test-contract lint types migrations-check
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
