@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from rota.billing.models import Invoice, Payment
+from rota.billing.models import Allocation, Invoice, Payment
 from rota.billing.payments import with_balance
 from rota.core.errors import InvalidInput
 
@@ -57,21 +57,39 @@ def arrears_list(day: date, *, segment: str | None = None, min_days: int = 0) ->
     """Return the customers with invoices overdue on `day`, longest overdue first.
 
     `min_days` keeps those whose oldest overdue invoice is at least that many days late.
-    One query over the overdue invoices; the sums per customer are made from its rows.
+    One grouped query: per customer, the overdue invoices, their balance and the oldest
+    due date, with the customer's last payment.
     """
     if min_days < 0:
         raise InvalidInput.single("min_days", "must be at least 0")
+    paid = (
+        Allocation.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
     last_payment = (
         Payment.objects.filter(customer=OuterRef("customer"), reversed_at__isnull=True)
         .order_by("-received_on")
         .values("received_on")[:1]
     )
-    invoices = Invoice.objects.filter(kind=Invoice.Kind.REGULAR)
+    invoices = (
+        Invoice.objects.filter(kind=Invoice.Kind.REGULAR, due_date__lt=day)
+        .exclude(Exists(Invoice.objects.filter(corrects=OuterRef("pk"))))
+        .annotate(balance=F("gross_minor") - Coalesce(Subquery(paid), Value(0)))
+        .filter(balance__gt=0)
+    )
     if segment:
         invoices = invoices.filter(customer__segment=segment)
     rows = (
-        invoices_with_status(invoices, "overdue", day)
-        .annotate(last_payment=Subquery(last_payment))
+        invoices.values("customer_id")
+        .annotate(
+            count=Count("pk"),
+            owed=Sum("balance"),
+            oldest=Min("due_date"),
+            last_payment=Subquery(last_payment),
+        )
+        .filter(oldest__lte=day - timedelta(days=min_days))
         .values_list(
             "customer_id",
             "customer__kind",
@@ -79,27 +97,24 @@ def arrears_list(day: date, *, segment: str | None = None, min_days: int = 0) ->
             "customer__first_name",
             "customer__last_name",
             "customer__segment",
-            "balance_minor",
-            "due_date",
+            "count",
+            "owed",
+            "oldest",
             "last_payment",
         )
-        .order_by()
     )
-    found: dict[int, list[Any]] = {}
-    for cid, kind, company, first, last, seg, balance, due, paid_on in rows:
-        entry = found.get(cid)
-        if entry is None:
-            name = company if kind == "company" else f"{first} {last}".strip()
-            found[cid] = [name, seg, 1, balance, due, paid_on]
-        else:
-            entry[2] += 1
-            entry[3] += balance
-            entry[4] = min(entry[4], due)
-    cutoff = day - timedelta(days=min_days)
     result = [
-        Arrears(cid, name, seg, count, owed, oldest, (day - oldest).days, paid_on)
-        for cid, (name, seg, count, owed, oldest, paid_on) in found.items()
-        if oldest <= cutoff
+        Arrears(
+            customer_id=cid,
+            name=company if kind == "company" else f"{first} {last}".strip(),
+            segment=seg,
+            invoices=count,
+            overdue_minor=owed,
+            oldest_due=oldest,
+            days_overdue=(day - oldest).days,
+            last_payment=paid_on,
+        )
+        for cid, kind, company, first, last, seg, count, owed, oldest, paid_on in rows
     ]
     result.sort(key=lambda a: (a.oldest_due, -a.overdue_minor, a.customer_id))
     return result
