@@ -25,7 +25,7 @@ from rota.billing.models import BillingJob, BillingRun, Invoice, InvoiceLine, Pa
 from rota.billing.payments import invoice_status, payment_record, payment_reverse, with_balance
 from rota.billing.selectors import INVOICE_STATUSES, arrears_list, invoices_with_status
 from rota.billing.services import billing_run, credit_note_issue
-from rota.core.admin import ReadOnlyAdmin
+from rota.core.admin import ReadOnlyAdmin, action_form_page, form_call
 from rota.core.errors import DomainError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import parse_amount
@@ -170,30 +170,24 @@ class InvoiceAdmin(ReadOnlyAdmin):
     def credit_note_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         invoice = get_object_or_404(Invoice, pk=object_id)
         form = CreditNoteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                note = credit_note_issue(
-                    invoice=invoice,
-                    reason=form.cleaned_data["reason"],
-                    issue_date=form.cleaned_data["issue_date"],
-                    actor=Actor.for_user(request.user),
-                )
-            except InvalidInput as exc:
-                add_field_errors(form, exc.errors)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, f"Credit note {note.number} issued for {invoice}.")
-                return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[note.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Credit note for {invoice.number}",
-            "form": form,
-            "submit": "Issue credit note",
-            "cancel_url": reverse("admin:billing_invoice_change", args=[invoice.pk]),
-        }
-        return TemplateResponse(request, "subscriptions/action_form.html", context)
+        note = form_call(
+            form,
+            request,
+            lambda data: credit_note_issue(
+                invoice=invoice,
+                reason=data["reason"],
+                issue_date=data["issue_date"],
+                actor=Actor.for_user(request.user),
+            ),
+        )
+        if note is not None:
+            messages.success(request, f"Credit note {note.number} issued for {invoice}.")
+            return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[note.pk]))
+        back = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        title = f"Credit note for {invoice.number}"
+        return action_form_page(
+            self, request, form, title=title, submit="Issue credit note", back=back
+        )
 
     @display(description="net", ordering="net_minor")
     def net(self, obj: Invoice) -> str:
@@ -398,34 +392,22 @@ class PaymentAdmin(AuditedAdminMixin, ModelAdmin):
     def reverse_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         payment = get_object_or_404(Payment, pk=object_id)
         form = ReversalForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_reverse(
-                    payment=payment,
-                    reason=form.cleaned_data["reason"],
-                    actor=Actor.for_user(request.user),
-                )
-            except InvalidInput as exc:
-                add_field_errors(form, exc.errors)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(
-                    request,
-                    f"Payment of {_money(payment.amount_minor)} reversed; its invoices reopened.",
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:billing_payment_change", args=[payment.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Reverse {_money(payment.amount_minor)} from {payment.customer}",
-            "form": form,
-            "submit": "Reverse payment",
-            "cancel_url": reverse("admin:billing_payment_change", args=[payment.pk]),
-        }
-        return TemplateResponse(request, "subscriptions/action_form.html", context)
+        back = reverse("admin:billing_payment_change", args=[payment.pk])
+        done = form_call(
+            form,
+            request,
+            lambda data: payment_reverse(
+                payment=payment, reason=data["reason"], actor=Actor.for_user(request.user)
+            ),
+        )
+        amount = _money(payment.amount_minor)
+        if done is not None:
+            messages.success(request, f"Payment of {amount} reversed; its invoices reopened.")
+            return HttpResponseRedirect(back)
+        title = f"Reverse {amount} from {payment.customer}"
+        return action_form_page(
+            self, request, form, title=title, submit="Reverse payment", back=back
+        )
 
     def get_urls(self) -> list[Any]:
         return [

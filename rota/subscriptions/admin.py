@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
@@ -23,7 +22,7 @@ from rota.audit.admin import AuditHistoryMixin
 from rota.billing.pricing import Phase
 from rota.catalog.models import Offer, Segment, Technology
 from rota.catalog.selectors import describe_schedule
-from rota.core.admin import ReadOnlyAdmin
+from rota.core.admin import ReadOnlyAdmin, action_form_page
 from rota.core.errors import DomainError, FieldError, InvalidInput
 from rota.core.forms import add_field_errors
 from rota.core.money import format_amount
@@ -290,15 +289,7 @@ class SubscriptionAdmin(AuditHistoryMixin, ModelAdmin):
     def _render_form(
         self, request: HttpRequest, form: forms.Form, title: str, submit: str, cancel_url: str
     ) -> HttpResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "form": form,
-            "submit": submit,
-            "cancel_url": cancel_url,
-        }
-        return TemplateResponse(request, "subscriptions/action_form.html", context)
+        return action_form_page(self, request, form, title=title, submit=submit, back=cancel_url)
 
     def _act(
         self,

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -21,8 +20,7 @@ from unfold.decorators import action, display
 
 from rota.audit.actors import Actor
 from rota.audit.admin import AuditedAdminMixin, AuditHistoryMixin
-from rota.core.errors import DomainError, InvalidInput
-from rota.core.forms import add_field_errors
+from rota.core.admin import action_form_page, form_call
 from rota.customers.models import Customer
 from rota.support import selectors, services
 from rota.support.forms import (
@@ -52,33 +50,11 @@ STATUS_BADGES = {
 PRIORITY_BADGES = {"low": "info", "normal": "info", "high": "warning", "urgent": "danger"}
 
 
-def _render_form(
-    admin_: ModelAdmin, request: HttpRequest, form: forms.Form, title: str, submit: str, back: str
-) -> HttpResponse:
-    context = {
-        **admin_.admin_site.each_context(request),
-        "opts": admin_.opts,
-        "title": title,
-        "form": form,
-        "submit": submit,
-        "cancel_url": back,
-    }
-    return TemplateResponse(request, "subscriptions/action_form.html", context)
-
-
 def _run(
     form: forms.Form, request: HttpRequest, call: Callable[[dict[str, Any], Actor], str]
 ) -> str | None:
-    """Call the service with the form's data; on refusal put its errors on the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return call(form.cleaned_data, Actor.for_user(request.user))
-    except InvalidInput as exc:
-        add_field_errors(form, exc.errors)
-    except DomainError as exc:
-        form.add_error(None, exc.detail)
-    return None
+    """Call the service as the signed-in user with the form's data (see `form_call`)."""
+    return form_call(form, request, lambda data: call(data, Actor.for_user(request.user)))
 
 
 class BreachedFilter(SimpleListFilter):
@@ -315,7 +291,9 @@ class TicketAdmin(AuditHistoryMixin, ModelAdmin):
             messages.success(request, f"Ticket T-{int(created):06d} opened for {customer}.")
             return HttpResponseRedirect(reverse("admin:support_ticket_change", args=[created]))
         back = reverse("admin:customers_customer_change", args=[customer.pk])
-        return _render_form(self, request, form, f"Open a ticket for {customer}", "Open", back)
+        return action_form_page(
+            self, request, form, title=f"Open a ticket for {customer}", submit="Open", back=back
+        )
 
     def _act(
         self,
@@ -332,7 +310,7 @@ class TicketAdmin(AuditHistoryMixin, ModelAdmin):
             messages.success(request, done)
             return HttpResponseRedirect(back)
         heading = f"{title}: {ticket} {ticket.subject} ({ticket.customer})"
-        return _render_form(self, request, form, heading, title, back)
+        return action_form_page(self, request, form, title=heading, submit=title, back=back)
 
     def _message(self, request: HttpRequest, object_id: Any, kind: str) -> HttpResponse:
         def call(ticket: Ticket, data: dict[str, Any], actor: Actor) -> str:
@@ -530,7 +508,9 @@ class IncidentAdmin(AuditHistoryMixin, ModelAdmin):
             messages.success(request, f"Incident INC-{int(created):05d} recorded.")
             return HttpResponseRedirect(reverse("admin:support_incident_change", args=[created]))
         back = reverse("admin:support_incident_changelist")
-        return _render_form(self, request, form, "Record a network incident", "Record", back)
+        return action_form_page(
+            self, request, form, title="Record a network incident", submit="Record", back=back
+        )
 
     @action(description="Resolve", url_path="resolve", permissions=["resolve"], icon="check_circle")
     def resolve_action(self, request: HttpRequest, object_id: Any) -> HttpResponse:
@@ -546,7 +526,9 @@ class IncidentAdmin(AuditHistoryMixin, ModelAdmin):
         if done:
             messages.success(request, done)
             return HttpResponseRedirect(back)
-        return _render_form(self, request, form, f"Resolve {incident}", "Resolve", back)
+        return action_form_page(
+            self, request, form, title=f"Resolve {incident}", submit="Resolve", back=back
+        )
 
 
 class SlaPolicyForm(forms.ModelForm):
