@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rota.billing",
     "rota.support",
     "rota.kpis",
+    "rota.planning",
     "rota.integrations",
     "rota.demo",
 ]

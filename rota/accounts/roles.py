@@ -62,6 +62,8 @@ SUPPORT_WRITE = [
     "support.change_incident",
 ]
 KPIS_READ = ["kpis.view_kpisnapshot"]
+PLANNING_READ = ["planning.view_plan"]
+PLANNING_WRITE = ["planning.add_plan", "planning.change_plan"]
 SLA_WRITE = ["support.add_slapolicy", "support.change_slapolicy", "support.delete_slapolicy"]
 ADMINISTRATION = [
     "installation.change_installation",
@@ -95,27 +97,44 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + SUPPORT_WRITE
     + SLA_WRITE
     + ADMINISTRATION
-    + KPIS_READ,
+    + KPIS_READ
+    + PLANNING_READ
+    + PLANNING_WRITE,
     SALES: CATALOG_READ
     + CUSTOMERS_READ
     + CUSTOMERS_WRITE
     + BILLING_READ
     + SUPPORT_READ
-    + KPIS_READ,
+    + KPIS_READ
+    + PLANNING_READ,
     FINANCE: CATALOG_READ
     + CUSTOMERS_READ
     + BILLING_READ
     + BILLING_WRITE
     + SUPPORT_READ
-    + KPIS_READ,
+    + KPIS_READ
+    + PLANNING_READ,
     SUPPORT: CATALOG_READ
     + CUSTOMERS_READ
     + BILLING_READ
     + SUPPORT_READ
     + SUPPORT_WRITE
-    + KPIS_READ,
-    PLANNER: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + SUPPORT_READ + KPIS_READ,
-    AUDITOR: CATALOG_READ + CUSTOMERS_READ + BILLING_READ + SUPPORT_READ + AUDIT_READ + KPIS_READ,
+    + KPIS_READ
+    + PLANNING_READ,
+    PLANNER: CATALOG_READ
+    + CUSTOMERS_READ
+    + BILLING_READ
+    + SUPPORT_READ
+    + KPIS_READ
+    + PLANNING_READ
+    + PLANNING_WRITE,
+    AUDITOR: CATALOG_READ
+    + CUSTOMERS_READ
+    + BILLING_READ
+    + SUPPORT_READ
+    + AUDIT_READ
+    + KPIS_READ
+    + PLANNING_READ,
 }
 
 

@@ -13,6 +13,8 @@ SCOPES: dict[str, str] = {
     "support:read": "support.view_ticket",
     "support:write": "support.change_ticket",
     "kpis:read": "kpis.view_kpisnapshot",
+    "planning:read": "planning.view_plan",
+    "planning:write": "planning.change_plan",
 }
 
 

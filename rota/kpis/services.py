@@ -44,7 +44,12 @@ def snapshots_sync() -> int:
     seen = fresh.aggregate(v=Min("data_version"))["v"]
     if seen is None or seen >= current:
         return 0
-    events = AuditEvent.objects.filter(id__gt=seen).order_by("id")
+    # Plans are read from the KPIs, never counted in them: their events change no month.
+    events = (
+        AuditEvent.objects.filter(id__gt=seen)
+        .exclude(object_type__startswith="planning.")
+        .order_by("id")
+    )
     marked = 0
     with transaction.atomic():
         if events.count() > SCAN_LIMIT:

@@ -72,7 +72,7 @@ def test_token_create_refuses_unknown_scopes_and_duplicates() -> None:
     assert str(exc.value) == (
         "scopes: unknown scope(s): everything; known: "
         "billing:read, billing:write, catalog:read, catalog:write, customers:read, customers:write, "
-        "kpis:read, support:read, support:write"
+        "kpis:read, planning:read, planning:write, support:read, support:write"
     )
     run("token", "create", "--name", "x", "--scope", "catalog:read")
     with pytest.raises(CommandError) as exc:
