@@ -154,8 +154,10 @@ def validate(a: Assumptions) -> None:
         ("launch_cost", a.launch_cost_minor),
         ("fixed_cost", a.fixed_cost_minor),
     ):
-        if not _is_int(value) or value < 0:
-            errors.append(FieldError(name, "must be a whole, non-negative amount in minor units"))
+        if not _is_int(value):
+            errors.append(FieldError(name, "must be a whole amount in minor units"))
+        elif value < 0:
+            errors.append(FieldError(name, "must not be negative"))
     if not a.offers:
         errors.append(FieldError("offers", "must hold at least one offer"))
     for i, offer in enumerate(a.offers):
