@@ -44,7 +44,7 @@ def team(admin_user: User, planner_user: User, support_user: User) -> dict[str, 
 
 
 @pytest.fixture
-def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:
+def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:  # noqa: F811
     return services.plan_create(
         name="Plan 2026/27",
         starts_on=date(2026, 9, 14),
@@ -165,13 +165,13 @@ def test_key_results_are_measured_on_the_last_complete_month(
     m = measures[adds.pk]
     assert (m.actual, m.expected, m.status) == (D(2), D("1.6593"), Status.ON_TRACK)
     assert (str(m.month), m.as_of) == ("2026-10", date(2026, 10, 31))
-    # Churn 14.2857 against e = 25 − 5 × 60 / 91 = 21.7033: well ahead.
+    # Churn 14.2857 against e = 25 - 5 x 60 / 91 = 21.7033: well ahead.
     m = measures[churn.pk]
     assert (m.actual, m.expected, m.status) == (D("14.2857"), D("21.7033"), Status.ON_TRACK)
     # 144 hours of handling against a bound of 100.
     m = measures[handling.pk]
     assert (m.actual, m.expected, m.status) == (D("144.0000"), None, Status.OFF_TRACK)
-    # Business: 100 per 100 in October, e = 50 − 10 × 60 / 91 = 43.4066; r < 0.
+    # Business: 100 per 100 in October, e = 50 - 10 x 60 / 91 = 43.4066; r < 0.
     m = measures[business.pk]
     assert (m.actual, m.expected, m.status) == (D("100.0000"), D("43.4066"), Status.OFF_TRACK)
 
@@ -196,7 +196,7 @@ def test_a_manual_metric_is_measured_by_its_latest_check_in(
     owner = Actor.for_user(team["owner"])
     services.check_in(nps, on=date(2026, 10, 1), value=D(51), actor=owner)
     services.check_in(nps, on=date(2026, 10, 15), value=D(55), actor=owner, note="survey")
-    # 44 days after 1 Sep: e = 50 + 10 × 44 / 91 = 54.8352; r = 5 / 4.8352 > 0.9.
+    # 44 days after 1 Sep: e = 50 + 10 x 44 / 91 = 54.8352; r = 5 / 4.8352 > 0.9.
     (measure,) = selectors.plan_measures(plan, date(2026, 11, 20))
     assert (measure.actual, measure.expected, measure.status, measure.as_of) == (
         D(55),
@@ -248,7 +248,7 @@ def test_a_review_records_each_key_result_and_switches_to_plan_b(
         decisions=[DecisionInput("Switch to the referral bonus", activates=referral)],
     )
     (entry,) = review.entries.all()
-    # Measured on 10 November: October's 2 adds; e on 31 Oct = 1 + 4 × 60 / 91 = 3.6374.
+    # Measured on 10 November: October's 2 adds; e on 31 Oct = 1 + 4 x 60 / 91 = 3.6374.
     assert (entry.actual, entry.expected, entry.status, entry.note) == (
         D("2.0000"),
         D("3.6374"),

@@ -65,8 +65,8 @@ def test_higher_is_better(actual: str, state: Status) -> None:
 @pytest.mark.parametrize(
     ("actual", "state"),
     [
-        # e = 10 + (9 − 10) × 45 / 90 = 9.5; both differences are negative.
-        ("9.55", Status.ON_TRACK),  # r = −0.45 / −0.5 = 0.9
+        # e = 10 + (9 - 10) x 45 / 90 = 9.5; both differences are negative.
+        ("9.55", Status.ON_TRACK),  # r = -0.45 / -0.5 = 0.9
         ("9.65", Status.AT_RISK),  # r = 0.7
         ("9.7", Status.AT_RISK),  # r = 0.6
         ("9.8", Status.OFF_TRACK),  # r = 0.4
