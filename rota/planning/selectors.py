@@ -72,9 +72,13 @@ def plan_find(name_or_id: str) -> Plan:
     return found
 
 
-def diagnosis_months(starts_on: date) -> tuple[Month, Month]:
-    """Return the first and last month of the diagnosis: the twelve months before t0."""
-    last = Month.of(starts_on).previous()
+def diagnosis_months(starts_on: date, created_on: date | None = None) -> tuple[Month, Month]:
+    """Return the first and last month of the diagnosis: the twelve months before t0.
+
+    A plan made ahead of its start (in November for January) looks at the twelve months
+    complete when it was made.
+    """
+    last = Month.of(min(starts_on, created_on or starts_on)).previous()
     first = last
     for _ in range(DIAGNOSIS_MONTHS - 1):
         first = first.previous()

@@ -171,7 +171,7 @@ def plan_create(
 
 def _diagnose(plan: Plan) -> None:
     """Freeze the KPIs and lost customers of the twelve months before the plan starts."""
-    first, last = selectors.diagnosis_months(plan.starts_on)
+    first, last = selectors.diagnosis_months(plan.starts_on, installation_today())
     figures = kpi_months(first, last, Filters())
     DiagnosisMonth.objects.bulk_create(
         DiagnosisMonth(
