@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", unknown_endpoint),
+    path("planning/", include(("rota.planning.urls", "planning"))),
     path("", include("rota.integrations.urls")),
 ]
