@@ -114,6 +114,17 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": "Planning",
+            "items": [
+                {
+                    "title": "Plans",
+                    "icon": "flag",
+                    "link": reverse_lazy("admin:planning_plan_changelist"),
+                    "permission": _perm("planning.view_plan"),
+                },
+            ],
+        },
+        {
             "title": "Integrations",
             "items": [
                 {
