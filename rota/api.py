@@ -24,6 +24,7 @@ from rota.core.problems import problem_response
 from rota.customers.api import router as customers_router
 from rota.integrations.api import router as public_router
 from rota.kpis.api import router as kpis_router
+from rota.planning.api import router as planning_router
 from rota.subscriptions.api import router as subscriptions_router
 from rota.support.api import router as support_router
 
@@ -58,6 +59,7 @@ api.add_router("/", subscriptions_router)
 api.add_router("/", billing_router)
 api.add_router("/", support_router)
 api.add_router("/", kpis_router)
+api.add_router("/", planning_router)
 api.add_router("/", public_router)
 
 
