@@ -20,7 +20,7 @@ from rota.audit.services import audit_record
 from rota.catalog.models import Offer, Segment
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.periods import EARLIEST, LATEST, Month
-from rota.installation.selectors import installation_today
+from rota.installation.selectors import installation_today, installation_zone
 from rota.kpis import calc
 from rota.kpis.definitions import BY_CODE
 from rota.kpis.filters import FILTER_FIELDS, Filters
@@ -340,8 +340,14 @@ class KeyResultInput:
 
 
 def diagnosis_baseline(plan: Plan, kpi_code: str, filters: Filters) -> Decimal:
-    """Return the KPI's value in the last month of the plan's diagnosis for a slice."""
+    """Return the KPI's value in the last month of the plan's diagnosis for a slice.
+
+    A plan made before it starts (in November for January) has diagnosis months that had
+    not ended when it was created: the baseline is the last month that had.
+    """
     _, last = selectors.diagnosis_months(plan.starts_on)
+    created = timezone.localtime(plan.created_at, installation_zone()).date()
+    last = min(last, Month.of(created).previous())
     if filters.is_empty:
         frozen = plan.diagnosis.filter(month=str(last)).first()
         if frozen is not None and kpi_code in frozen.values:
@@ -862,7 +868,10 @@ def assumptions_of(case: BusinessCase) -> model.Assumptions:
 
 
 def offer_phases(offer: Offer) -> tuple[model.Phase, ...]:
-    """Return the net monthly price phases of the offer's current version (draft or active)."""
+    """Return the net monthly price phases of the offer's current version (draft or active).
+
+    An offer sold on several contract terms has a schedule per term: the shortest term's.
+    """
     versions = offer.versions.order_by("-number")
     version = (
         versions.filter(status="active").first()
@@ -871,7 +880,8 @@ def offer_phases(offer: Offer) -> tuple[model.Phase, ...]:
     )
     if version is None:
         return (model.Phase(0, 0),)
-    phases = list(version.phases.order_by("from_month"))
+    phases = list(version.phases.order_by("term_months", "from_month"))
+    phases = [p for p in phases if p.term_months == phases[0].term_months]
     basis_points = int((version.tax_rate * 10000).to_integral_value())
     return tuple(
         model.Phase(

@@ -336,14 +336,14 @@ def test_demo_command_bills_the_history_once() -> None:
     args = ["--customers", "30", "--months", "3", "--seed", "2", "--today", "2026-11-21"]
     call_command("demo", *args, stdout=out)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 4  # catalog, history, billing, planning
     assert lines[2].startswith(
         f"Demo billing: 4 months billed, {Invoice.objects.count()} invoices, "
     )
     assert f" {Payment.objects.count()} payments in " in lines[2]
     out = io.StringIO()
     call_command("demo", *args, stdout=out)
-    assert len(out.getvalue().splitlines()) == 2  # the history is there: nothing more is billed
+    assert len(out.getvalue().splitlines()) == 3  # the history is there: nothing more is billed
     assert BillingRun.objects.count() == 4
 
 
@@ -351,6 +351,6 @@ def test_demo_command_bills_the_history_once() -> None:
 def test_demo_command_without_billing() -> None:
     out = io.StringIO()
     call_command("demo", "--customers", "20", "--months", "2", "--no-billing", stdout=out)
-    assert len(out.getvalue().splitlines()) == 2
+    assert len(out.getvalue().splitlines()) == 3
     assert Customer.objects.count() == 20
     assert not Invoice.objects.exists() and not Payment.objects.exists()

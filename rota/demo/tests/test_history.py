@@ -527,8 +527,9 @@ def test_demo_command_generates_once() -> None:
     out = io.StringIO()
     args = ["--customers", "300", "--seed", "7", "--today", "2026-11-21", "--no-billing"]
     call_command("demo", *args, stdout=out)
-    first, second = out.getvalue().splitlines()
+    first, second, planning = out.getvalue().splitlines()
     assert first == "Demo catalog: 6 offers and 7 add-ons created."
+    assert planning.startswith("Demo planning: Plan 2026 and Plan 2027 with ")
     assert second.startswith(
         f"Demo history: 300 customers, {PINNED['subscriptions']} subscriptions, "
         f"{PINNED['cancellations']} cancellations, {PINNED['suspensions']} suspensions, "
@@ -539,6 +540,7 @@ def test_demo_command_generates_once() -> None:
     assert out.getvalue().splitlines() == [
         "Demo catalog: 0 offers and 0 add-ons created.",
         "Demo history: the database already has customers; none generated.",
+        "Demo planning: the plans exist already; none created.",
     ]
     assert Customer.objects.count() == 300
     assert Subscription.objects.count() == PINNED["subscriptions"]

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rota.audit.actors import Actor
 from rota.demo.billing import demo_billing_load
 from rota.demo.history import demo_history_load
+from rota.demo.planning import demo_plan_load
 from rota.demo.services import demo_catalog_load
 from rota.demo.support import demo_support_load
 from rota.installation.selectors import installation_today
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     help = (
         "Load the demo ISP's catalog (existing codes are left alone), then generate a "
         "deterministic history of customers on it, billed and mostly paid, unless the database "
-        "already has customers."
+        "already has customers, and the ISP's plans, unless they exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -89,6 +90,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{summary.line()} {support.line() if support else ''}".strip())
             if not options["no_billing"]:
                 self._bill(actor, options["seed"], options["today"] or installation_today())
+        planned = demo_plan_load(today=options["today"] or installation_today(), actor=actor)
+        if planned is None:
+            self.stdout.write("Demo planning: the plans exist already; none created.")
+        else:
+            self.stdout.write(planned.line())
 
     def _bill(self, actor: Actor, seed: int, today: date) -> None:
         """Bill the months of the history just generated and record its payments."""
