@@ -122,6 +122,12 @@ def sidebar(request: HttpRequest) -> list[dict[str, Any]]:
                     "link": reverse_lazy("admin:planning_plan_changelist"),
                     "permission": _perm("planning.view_plan"),
                 },
+                {
+                    "title": "My work",
+                    "icon": "checklist",
+                    "link": reverse_lazy("planning:my_work"),
+                    "permission": _perm("planning.view_plan"),
+                },
             ],
         },
         {

@@ -383,3 +383,424 @@ def test_the_plan_page_does_not_query_more_for_more_objectives(
     assert response.content.decode().count("data-objective=") == 4
     assert len(four) == len(one)
     assert len(one) <= 40
+
+
+# The forms of the seven steps ----------------------------------------------------------------
+
+
+def test_findings_swot_and_segments_are_added_from_their_forms(
+    planner: Client, plan: Plan
+) -> None:
+    response = planner.post(
+        url(plan, "finding"), {"text": "Churn doubles in August.", "kpi_code": "churn_rate"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(plan)}#step-1"
+    planner.post(url(plan, "swot"), {"kind": "O", "text": "A new estate in Radom"})
+    planner.post(url(plan, "segment"), {"segment": "business", "needs": "Symmetric speed, SLA"})
+
+    assert list(plan.findings.values_list("text", "kpi_code")) == [
+        ("Churn doubles in August.", "churn_rate")
+    ]
+    assert list(plan.swot.values_list("kind", "text", "kpi_code")) == [
+        ("O", "A new estate in Radom", "")
+    ]
+    assert list(plan.segments.values_list("segment", "needs")) == [
+        ("business", "Symmetric speed, SLA"),
+        ("household", "Speed and 4K streaming"),
+    ]
+    page = planner.get(url(plan)).content.decode()
+    assert text_of(page, "swot") == (
+        "Strengths — Weaknesses — Opportunities A new estate in Radom Threats —"
+    )
+
+
+def test_an_objective_and_a_key_result_come_from_their_forms(
+    planner: Client, plan: Plan, team: dict[str, User]
+) -> None:
+    response = planner.post(
+        url(plan, "objective"),
+        {
+            "area": "support",
+            "title": "Answer faster",
+            "owner": team["lead"].pk,
+            "reviewer": team["owner"].pk,
+        },
+    )
+    assert response.status_code == 302
+    objective = Objective.objects.get()
+    assert (objective.area, objective.owner, objective.reviewer) == (
+        "support",
+        team["lead"],
+        team["owner"],
+    )
+
+    form = planner.get(f"{url(plan, 'key-result')}?objective={objective.pk}")
+    assert form.context["form"]["objective"].value() == str(objective.pk)
+    assert ("gross_adds", "Gross adds (gross_adds)") in form.context["form"].fields[
+        "kpi_code"
+    ].choices
+    response = planner.post(
+        url(plan, "key-result"),
+        {
+            "objective": objective.pk,
+            "title": "More household sales",
+            "kpi_code": "gross_adds",
+            "segment": "household",
+            "mode": "target",
+            "target_3": "2",
+            "target_6": "3",
+            "target_12": "4.5",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(plan)}#step-2"
+    kr = KeyResult.objects.get()
+    assert (kr.kpi_code, kr.filters, kr.direction, kr.mode) == (
+        "gross_adds",
+        {"segment": "household"},
+        "up",
+        "target",
+    )
+    # The baseline is August's household gross adds, from the diagnosis months.
+    assert (kr.baseline, kr.target_3, kr.target_6, kr.target_12) == (D(1), D(2), D(3), D("4.5"))
+    planner.post(
+        url(plan, "key-result"),
+        {
+            "objective": objective.pk,
+            "title": "Customers satisfied",
+            "unit": "points",
+            "mode": "stay_above",
+            "direction": "up",
+            "bound": "8",
+        },
+    )
+    manual = KeyResult.objects.get(title="Customers satisfied")
+    assert (manual.kpi_code, manual.unit, manual.bound) == ("", "points", D(8))
+    step2 = text_of(planner.get(url(plan)).content.decode(), "step-2")
+    assert (
+        "More household sales Gross adds (segment household) Higher is better"
+        " 1 → 2 (3 months) → 3 (6 months) → 4.50 (12 months)"
+    ) in step2
+    assert "Customers satisfied manual metric (points) Higher is better stay at or above 8" in (
+        step2
+    )
+
+
+def test_actions_plan_b_and_their_status_come_from_their_forms(
+    planner: Client, plan: Plan, objective: Objective, team: dict[str, User]
+) -> None:
+    response = planner.post(
+        url(plan, "action"),
+        {
+            "objective": objective.pk,
+            "title": "Flyers",
+            "owner": team["lead"].pk,
+            "due_on": "2026-12-20",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(plan)}#step-3"
+    flyers = Action.objects.get()
+    assert (flyers.starts_on, flyers.due_on, flyers.status) == (
+        date(2026, 9, 1),
+        date(2026, 12, 20),
+        "todo",
+    )
+    form = planner.get(f"{url(plan, 'action')}?objective={objective.pk}&plan_b_of={flyers.pk}")
+    assert form.context["form"]["plan_b_of"].value() == str(flyers.pk)
+    planner.post(
+        url(plan, "action"),
+        {
+            "objective": objective.pk,
+            "title": "Radio spots",
+            "owner": team["lead"].pk,
+            "starts_on": "2026-12-01",
+            "due_on": "2027-01-31",
+            "plan_b_of": flyers.pk,
+        },
+    )
+    radio = Action.objects.get(title="Radio spots")
+    assert (radio.plan_b_of, radio.is_standby) == (flyers, True)
+
+    status_url = f"/admin/planning/plan/{plan.pk}/actions/{flyers.pk}/status/"
+    response = planner.post(status_url, {"status": "done", "on": "2026-11-18"})
+    assert response.status_code == 302
+    flyers.refresh_from_db()
+    assert (flyers.status, flyers.done_on) == ("done", date(2026, 11, 18))
+    page = planner.get(url(plan)).content.decode()
+    assert "“Flyers” is now done." in page
+    assert 'data-action="Flyers" data-status="done"' in page
+    assert 'data-action="Radio spots" data-status="standby"' in page
+
+
+def test_a_plan_b_on_standby_cannot_be_started_by_hand(
+    planner: Client, plan: Plan, objective: Objective, team: dict[str, User], actor: Actor
+) -> None:
+    flyers = services.action_add(
+        objective, title="Flyers", owner=team["lead"], due_on=date(2026, 12, 1), actor=actor
+    )
+    radio = services.action_add(
+        objective,
+        title="Radio spots",
+        owner=team["lead"],
+        due_on=date(2026, 12, 1),
+        plan_b_of=flyers,
+        actor=actor,
+    )
+    before = state()
+
+    response = planner.post(
+        f"/admin/planning/plan/{plan.pk}/actions/{radio.pk}/status/", {"status": "doing"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "'Radio spots' is a plan B on standby: a review switches to it first."
+    ]
+    assert state() == before
+
+
+def test_milestones_are_added_re_planned_and_reached(
+    planner: Client, plan: Plan, team: dict[str, User]
+) -> None:
+    response = planner.post(
+        url(plan, "milestone"),
+        {"kind": "pilot", "title": "Pilot in Radom", "planned_on": "2026-10-01"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(plan)}#step-5"
+    pilot = Milestone.objects.get()
+    update = f"/admin/planning/plan/{plan.pk}/milestones/{pilot.pk}/"
+
+    planner.post(update, {"replanned_on": "2026-10-20", "owner": team["lead"].pk})
+    pilot.refresh_from_db()
+    assert (pilot.planned_on, pilot.replanned_on, pilot.actual_on, pilot.owner) == (
+        date(2026, 10, 1),
+        date(2026, 10, 20),
+        None,
+        team["lead"],
+    )
+    form = planner.get(update)
+    assert form.context["form"]["replanned_on"].value() == date(2026, 10, 20)
+    planner.post(
+        update,
+        {"replanned_on": "2026-10-20", "actual_on": "2026-10-22", "owner": team["lead"].pk},
+    )
+    pilot.refresh_from_db()
+    assert pilot.actual_on == date(2026, 10, 22)
+    step5 = text_of(planner.get(url(plan)).content.decode(), "step-5")
+    assert "Pilot in Radom Pilot support 2026-10-01 2026-10-20 2026-10-22 21 days late" in step5
+
+
+def test_a_review_records_each_key_result_and_switches_to_the_plan_b(
+    planner: Client, walked: Plan, team: dict[str, User]
+) -> None:
+    adds, churn = KeyResult.objects.order_by("id")
+    radio = Action.objects.get(title="Radio spots")
+    form = planner.get(url(walked, "review"))
+    assert form.status_code == 200
+    fields = form.context["form"]
+    assert fields[f"kr_{adds.pk}_status"].value() == "on_track"
+    assert fields[f"kr_{churn.pk}_status"].value() == "on_track"
+    assert fields["held_on"].value() == date(2026, 11, 20)
+    assert fields.fields["decision_0_activates"].choices == [
+        ("", "—"),
+        (radio.pk, "Radio spots (plan B of Flyers)"),
+    ]
+
+    response = planner.post(
+        url(walked, "review"),
+        {
+            "held_on": "2026-11-19",
+            "attendees": [team["owner"].pk, team["lead"].pk],
+            "summary": "Flyers did not bring anyone.",
+            f"kr_{adds.pk}_status": "at_risk",
+            f"kr_{adds.pk}_note": "Only two sales",
+            f"kr_{churn.pk}_status": "on_track",
+            "decision_0_text": "Switch to radio spots",
+            "decision_0_activates": radio.pk,
+            "decision_1_text": "",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url(walked)}#step-7"
+    review = Review.objects.get()
+    assert (review.held_on, review.summary, review.recorded_by) == (
+        date(2026, 11, 19),
+        "Flyers did not bring anyone.",
+        team["owner"],
+    )
+    assert sorted(a.username for a in review.attendees.all()) == ["planner", "support"]
+    assert list(
+        review.entries.order_by("key_result_id").values_list(
+            "key_result__title", "actual", "expected", "status", "note"
+        )
+    ) == [
+        ("More new subscribers", D(2), D("1.6593"), "at_risk", "Only two sales"),
+        ("Churn under 15 %", D("14.2857"), None, "on_track", ""),
+    ]
+    assert list(review.decisions.values_list("text", "activates__title")) == [
+        ("Switch to radio spots", "Radio spots")
+    ]
+    page = planner.get(url(walked)).content.decode()
+    assert 'data-action="Flyers" data-status="dropped"' in page
+    assert 'data-action="Radio spots" data-status="doing"' in page
+    assert "Doing (plan B since 2026-11-19)" in page
+    step7 = text_of(page, "step-7")
+    assert step7 == (
+        "7 · Reviews Record review Review of 2026-11-19 · attended by planner, support"
+        " Flyers did not bring anyone. Key result Actual Expected Status Note"
+        " More new subscribers 2 1.66 At risk Only two sales"
+        " Churn under 15 % 14.29 — On track"
+        " Switch to radio spots — switched to the plan B “Radio spots”"
+    )
+
+
+# Refusals: the field's message, nothing saved ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "data", "errors"),
+    [
+        (
+            "objective",
+            {"area": "sales", "title": "Sell more", "owner": "owner", "reviewer": "owner"},
+            {"reviewer": ["must be someone other than the objective's owner"]},
+        ),
+        (
+            "action",
+            {"objective": "objective", "title": "Flyers", "due_on": "2026-12-01"},
+            {"owner": ["is required: every item has an owner"]},
+        ),
+        (
+            "action",
+            {
+                "objective": "objective",
+                "title": "Flyers",
+                "owner": "owner",
+                "starts_on": "2026-12-01",
+                "due_on": "2026-11-01",
+            },
+            {"due_on": ["must not be before the start (2026-12-01)"]},
+        ),
+        (
+            "milestone",
+            {"kind": "test_start", "title": "Tests", "planned_on": "2026-10-15"},
+            {"planned_on": ["must not be after the pilot (2026-10-01)"]},
+        ),
+        (
+            "key-result",
+            {"objective": "objective", "title": "Sales", "kpi_code": "sales", "mode": "target"},
+            {"kpi_code": ["Select a valid choice. sales is not one of the available choices."]},
+        ),
+        (
+            "key-result",
+            {"objective": "objective", "title": "Sales", "kpi_code": "gross_adds"}
+            | {"mode": "target", "offer": "fibre-9000", "target_3": "2"},
+            {"offer": ["there is no offer 'fibre-9000'"]},
+        ),
+        (
+            "key-result",
+            {"objective": "objective", "title": "NPS", "mode": "target", "target_3": "2"},
+            {
+                "baseline": ["is required: a manual metric has no diagnosis to take it from"],
+                "target_6": ["is required for a key result with targets"],
+                "target_12": ["is required for a key result with targets"],
+            },
+        ),
+        (
+            "swot",
+            {"kind": "S", "text": " "},
+            {"text": ["This field is required."]},
+        ),
+        (
+            "review",
+            {"held_on": "2026-11-21", "attendees": ["owner"], "decision_0_text": "Go on"},
+            {"held_on": ["must not be in the future"]},
+        ),
+    ],
+)
+def test_a_refused_form_shows_the_fields_message_and_saves_nothing(
+    planner: Client,
+    walked: Plan,
+    objective: Objective,
+    team: dict[str, User],
+    form: str,
+    data: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> None:
+    names = {"owner": team["owner"].pk, "objective": objective.pk}
+    posted = {
+        k: [names.get(x, x) for x in v] if isinstance(v, list) else names.get(v, v)
+        for k, v in data.items()
+    }
+    if form == "review":
+        for kr in KeyResult.objects.all():
+            posted[f"kr_{kr.pk}_status"] = "on_track"
+    before = state()
+
+    response = planner.post(url(walked, form), posted)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == errors
+    html = response.content.decode()
+    for messages in errors.values():
+        assert unescape(messages[0]) in unescape(html)
+    assert state() == before
+
+
+# Who may do what -----------------------------------------------------------------------------
+
+
+def test_readers_see_the_plan_but_no_buttons_and_cannot_write(
+    login: Callable[[User], Client], sales_user: User, walked: Plan
+) -> None:
+    reader = login(sales_user)
+    flyers = Action.objects.get(title="Flyers")
+    pilot = Milestone.objects.get(kind="pilot")
+    before = state()
+
+    page = reader.get(url(walked))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "More new subscribers" in html
+    for write in ("finding/", "objective/", "key-result/", "action/", "review/", "edit/"):
+        assert f"/admin/planning/plan/{walked.pk}/{write}" not in html
+    assert "Change status" not in html and "Re-plan / mark reached" not in html
+    assert reader.get("/admin/planning/plan/").status_code == 200
+    assert reader.get("/admin/planning/plan/add/").status_code == 403
+    writes = [
+        (url(walked, "finding"), {"text": "Nope"}),
+        (url(walked, "objective"), {"area": "sales", "title": "Nope"}),
+        (url(walked, "review"), {"held_on": "2026-11-19"}),
+        (f"/admin/planning/plan/{walked.pk}/actions/{flyers.pk}/status/", {"status": "done"}),
+        (f"/admin/planning/plan/{walked.pk}/milestones/{pilot.pk}/", {"actual_on": "2026-10-01"}),
+        ("/admin/planning/plan/add/", {"name": "Nope", "starts_on": "2027-01"}),
+    ]
+    for path, data in writes:
+        assert reader.post(path, data).status_code == 403, path
+        assert reader.get(path).status_code == 403, path
+    assert state() == before
+
+
+def test_planners_see_every_write_button(planner: Client, walked: Plan) -> None:
+    html = planner.get(url(walked)).content.decode()
+    for write in ("finding/", "swot/", "objective/", "key-result/", "action/", "review/"):
+        assert f"/admin/planning/plan/{walked.pk}/{write}" in html
+    assert html.count("Change status") == 1  # the plan B on standby waits for a review
+    assert html.count("Re-plan / mark reached") == 2
+
+
+def test_the_sidebar_lists_plans_for_those_who_may_read_them(
+    login: Callable[[User], Client], sales_user: User
+) -> None:
+    html = login(sales_user).get("/admin/planning/plan/").content.decode()
+    assert 'href="/admin/planning/plan/"' in html
+    assert 'href="/planning/my-work/"' in html
+    user = User.objects.create_user(username="nobody", is_staff=True)
+    html = login(user).get("/admin/").content.decode()
+    assert 'href="/admin/planning/plan/"' not in html
+    assert 'href="/planning/my-work/"' not in html
