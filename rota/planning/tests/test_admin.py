@@ -174,8 +174,8 @@ def test_the_list_counts_objectives_key_results_and_open_actions(
 
 def test_a_new_plan_is_created_with_its_segments_offers_and_frozen_diagnosis(
     planner: Client,
-    isp: Any,
-    team: dict[str, User],  # noqa: F811
+    isp: Any,  # noqa: F811
+    team: dict[str, User],
 ) -> None:
     form = planner.get("/admin/planning/plan/add/")
     assert form.status_code == 200
@@ -388,9 +388,7 @@ def test_the_plan_page_does_not_query_more_for_more_objectives(
 # The forms of the seven steps ----------------------------------------------------------------
 
 
-def test_findings_swot_and_segments_are_added_from_their_forms(
-    planner: Client, plan: Plan
-) -> None:
+def test_findings_swot_and_segments_are_added_from_their_forms(planner: Client, plan: Plan) -> None:
     response = planner.post(
         url(plan, "finding"), {"text": "Churn doubles in August.", "kpi_code": "churn_rate"}
     )
