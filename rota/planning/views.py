@@ -248,7 +248,7 @@ def key_result(request: HttpRequest, kr_id: int) -> HttpResponse:
             "bound": text.figure(kr.bound, kr),
             "chart": _history_chart(kr, today),
             "check_ins": [(c, text.figure(c.value, kr)) for c in check_ins],
-            "form": form if kr.is_manual else None,
+            "form": form if kr.is_manual or form.errors else None,
         },
     )
 
