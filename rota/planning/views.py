@@ -313,7 +313,6 @@ def _projection_context(case: BusinessCase) -> dict[str, Any]:
             "data": json.dumps(chart),
             "options": _chart_options(f"cash ({installation_get().currency})", "subscribers"),
         },
-        "offers": assumptions.offers,
     }
 
 
@@ -399,11 +398,14 @@ def _person(request: HttpRequest, picker: PersonForm) -> User:
 def _change_status(request: HttpRequest) -> str:
     """Move the posted action; return why the service refused, or "" when it is done."""
     form = ActionStatusForm(request.POST)
-    if not form.is_valid():
+    form.is_valid()
+    if "action" not in form.cleaned_data:
         raise Http404("No such action.")
     action = get_object_or_404(Action, pk=form.cleaned_data["action"])
     if action.owner_id != request.user.pk and not request.user.has_perm(CHANGE):
         raise PermissionDenied
+    if "status" in form.errors:
+        return f"{action.title}: status {form.errors['status'][0]}"
     try:
         services.action_status(action, status=form.cleaned_data["status"], actor=_actor(request))
     except DomainError as exc:

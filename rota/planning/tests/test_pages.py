@@ -693,6 +693,12 @@ def test_an_owner_moves_their_own_action_from_my_work(
         '<p class="pl-error" id="status-error">Leaflets in Radom: status a plan B starts only '
         "when a review activates it</p>"
     ) in refused.content.decode()
+    unknown = client.post(url, {"action": str(scenario.door.pk), "status": "lost"})
+    assert (
+        '<p class="pl-error" id="status-error">Door-to-door in Radom: status Select a valid '
+        "choice. lost is not one of the available choices.</p>"
+    ) in unknown.content.decode()
+    assert client.post(url, {"action": "0", "status": "done"}).status_code == 404
     assert _state() == before
 
 
