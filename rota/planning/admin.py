@@ -206,12 +206,17 @@ def plan_page(plan: Plan, *, can_write: bool, today: date) -> dict[str, Any]:
         }
         for code in DIAGNOSIS_KPIS
     ]
+    frozen = plan.lost_customers or {}
     lost = [
         {
-            "title": LOST_TITLES.get(key, key),
-            "rows": [(LOST_LABELS.get(key, {}).get(k, k), n) for k, n in counts.items()],
+            "title": title,
+            "rows": [
+                (LOST_LABELS.get(key, {}).get(k, k), n)
+                for k, n in sorted(frozen[key].items(), key=lambda item: (-item[1], item[0]))
+            ],
         }
-        for key, counts in (plan.lost_customers or {}).items()
+        for key, title in LOST_TITLES.items()
+        if key in frozen
     ]
     swot: dict[str, list[Any]] = {kind: [] for kind in SwotKind.values}
     for item in plan.swot.all():
@@ -262,7 +267,7 @@ def plan_page(plan: Plan, *, can_write: bool, today: date) -> dict[str, Any]:
     reviews = [
         {
             "review": review,
-            "attendees": ", ".join(a.get_username() for a in review.attendees.all()),
+            "attendees": ", ".join(sorted(a.get_username() for a in review.attendees.all())),
             "entries": [
                 {
                     "title": kr_titles.get(e.key_result_id, str(e.key_result_id)),
