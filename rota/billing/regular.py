@@ -5,9 +5,13 @@ to charge, and what is already invoiced covers exactly their service days from `
 up to a day C. What a run adds for them is the days from C to the end of the period (or of
 service), split by calendar month and price phase, and the same for each add-on: plain
 integer arithmetic that SQL does for a million subscriptions at once (see
-docs/adr/0008-set-based-regular-month-billing.md). The others go through the pure engine
-(`rota/billing/engine.py`), whose lines join the SQL ones in a staging table; invoices,
-their numbers and the lines are then written with one INSERT ... SELECT each.
+docs/adr/0008-set-based-regular-month-billing.md). They are staged as *pieces*: a run of
+days at one monthly price (a phase of the plan, an add-on), which the final INSERT cuts by
+calendar month and prices as it writes the lines, so no line is written twice. The others
+go through the pure engine (`rota/billing/engine.py`), whose finished lines are staged as
+pieces too, in the same order. One pass over the pieces sums each customer's invoice and
+numbers the customers; invoices and lines are then written with one INSERT ... SELECT each
+(see docs/adr/0012-lines-priced-in-the-final-insert.md).
 
 Dates are integer day numbers (days since 1970-01-01) inside the staging tables, so the
 arithmetic is the same on SQLite and PostgreSQL; the few dialect differences are in
@@ -33,12 +37,16 @@ FAR = 10_000_000
 # PostgreSQL's work_mem.
 CACHE_KIB = 128 * 1024
 TABLES = ("rota_run_sub", "rota_run_months_after", "rota_run_phase", "rota_run_month",
-          "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_line",
+          "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_piece",
           "rota_run_invoice")  # fmt: skip
 
-STAGING_COLUMNS = (
-    "cid", "sid", "grp", "k1", "k2", "k3", "addon_id", "kind", "description", "service_start",
-    "service_end", "days", "price", "amount", "net", "tax", "gross", "tax_rate", "credits_line",
+# A piece is either a run of days to bill at one monthly price (a phase of a regular
+# subscription's plan, or an add-on), which becomes one line per calendar month it touches,
+# or one of the engine's finished lines (lo = hi = 0: it touches no month).
+PIECE_KEY = ("cid", "sid", "grp", "k1", "k2", "lo")
+ENGINE_LINE_COLUMNS = (
+    *PIECE_KEY, "hi", "addon_id", "kind", "name", "price", "tax_rate", "service_start",
+    "service_end", "days", "amount", "net", "tax", "gross", "credits_line",
 )  # fmt: skip
 
 
@@ -103,15 +111,18 @@ class Dialect:
         return f"DROP TABLE IF EXISTS {'pg_temp' if self.pg else 'temp'}.{table}"
 
 
-def _tax(d: Dialect, amount: str) -> tuple[str, str, str]:
-    """Return SQL for net, tax and gross of a non-negative line amount (see `line_tax`)."""
-    net_of_gross = f"(2 * {amount} * 10000 + 10000 + rate) / (2 * (10000 + rate))"
-    net = f"CASE WHEN gross_priced = 1 THEN {net_of_gross} ELSE {amount} END"
+def _tax(amount: str, gross_priced: str, rate: str) -> tuple[str, str, str]:
+    """Return SQL for net, tax and gross of a non-negative line amount (see `line_tax`).
+
+    `gross_priced` is 1 when the amount includes tax; `rate` is the tax rate in basis points.
+    """
+    net_of_gross = f"(2 * {amount} * 10000 + 10000 + {rate}) / (2 * (10000 + {rate}))"
+    net = f"CASE WHEN {gross_priced} = 1 THEN {net_of_gross} ELSE {amount} END"
     tax = (
-        f"CASE WHEN gross_priced = 1 THEN {amount} - {net_of_gross} "
-        f"ELSE (2 * {amount} * rate + 10000) / 20000 END"
+        f"CASE WHEN {gross_priced} = 1 THEN {amount} - {net_of_gross} "
+        f"ELSE (2 * {amount} * {rate} + 10000) / 20000 END"
     )
-    gross = f"CASE WHEN gross_priced = 1 THEN {amount} ELSE {amount} + {tax} END"
+    gross = f"CASE WHEN {gross_priced} = 1 THEN {amount} ELSE {amount} + {tax} END"
     return net, tax, gross
 
 
@@ -160,20 +171,23 @@ class RunTables:
             " hi INTEGER NOT NULL)",
             "rota_run_months_after (cs INTEGER NOT NULL, k INTEGER NOT NULL,"
             " day INTEGER NOT NULL, PRIMARY KEY (cs, k))",
-            "rota_run_month (lo INTEGER NOT NULL, hi INTEGER NOT NULL, days INTEGER NOT NULL)",
+            f"rota_run_month (lo {key}, hi INTEGER NOT NULL, days INTEGER NOT NULL)",
             "rota_run_day (day INTEGER PRIMARY KEY, iso VARCHAR(10) NOT NULL, value DATE NOT NULL)",
             "rota_run_addon (sid BIGINT NOT NULL, addon_id BIGINT NOT NULL,"
             " catalog_id BIGINT NOT NULL, starts INTEGER NOT NULL,"
             f" price {money} NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL)",
             "rota_run_cover (id BIGINT NOT NULL, n INTEGER NOT NULL, days INTEGER NOT NULL,"
             " first_day INTEGER NOT NULL, stop INTEGER NOT NULL)",
-            "rota_run_line (cid BIGINT NOT NULL, sid BIGINT NOT NULL, grp INTEGER NOT NULL,"
-            " k1 BIGINT NOT NULL, k2 BIGINT NOT NULL, k3 BIGINT NOT NULL, addon_id BIGINT,"
-            " kind VARCHAR(8) NOT NULL, description VARCHAR(200) NOT NULL, service_start DATE,"
-            f" service_end DATE, days INTEGER NOT NULL, price {money} NOT NULL,"
-            f" amount {money} NOT NULL, net {money} NOT NULL, tax {money} NOT NULL,"
-            f" gross {money} NOT NULL, tax_rate NUMERIC(5, 4) NOT NULL, credits_line BIGINT)",
-            f"rota_run_invoice (cid {key}, rn BIGINT NOT NULL,"
+            # Kept in the order of the lines (customer, subscription, the engine's order):
+            # the final INSERT reads it in that order, so it needs no sort on SQLite.
+            "rota_run_piece (cid BIGINT NOT NULL, sid BIGINT NOT NULL, grp INTEGER NOT NULL,"
+            " k1 BIGINT NOT NULL, k2 BIGINT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,"
+            " addon_id BIGINT, kind VARCHAR(8) NOT NULL, name VARCHAR(200) NOT NULL,"
+            f" price {money} NOT NULL, gross_priced INTEGER, rate INTEGER,"
+            " tax_rate NUMERIC(5, 4) NOT NULL, service_start DATE, service_end DATE, days INTEGER,"
+            f" amount {money}, net {money}, tax {money}, gross {money}, credits_line BIGINT,"
+            f" PRIMARY KEY ({', '.join(PIECE_KEY)})){'' if self.d.pg else ' WITHOUT ROWID'}",
+            f"rota_run_invoice (cid {key}, rn BIGINT NOT NULL, n BIGINT NOT NULL,"
             f" net {money} NOT NULL, tax {money} NOT NULL)",
         ):
             self.cursor.execute(f"CREATE TEMPORARY TABLE {ddl}")
@@ -355,7 +369,7 @@ class RunTables:
     # Pricing the regular months ------------------------------------------------------------
 
     def price_regular(self) -> None:
-        """Stage the service and add-on lines of the regular subscriptions."""
+        """Stage the pieces of the regular subscriptions: their phases and add-ons to bill."""
         d = self.d
         self.execute("SELECT MIN(c) FROM rota_run_sub WHERE slow = 0 AND c < e")
         (first,) = self.cursor.fetchone()
@@ -374,47 +388,29 @@ class RunTables:
             ("day", "iso", "value"),
             [(day_number(day), day.isoformat(), day) for day in days],
         )
-        line_columns = ", ".join(STAGING_COLUMNS)
-        net, tax, gross = _tax(d, "amount")
-        priced = (
-            f"SELECT cid, sid, grp, k1, k2, k3, addon_id, kind,"  # noqa: S608
-            " substr(name || ' ' || fd.iso || '–' || ld.iso, 1, 200), fd.value, ld.value,"
-            f" days, price, amount, {net}, {tax}, {gross}, tax_rate, NULL"
-            " FROM (SELECT y.*, (2 * price * days + month_days) / (2 * month_days) AS amount"
-            " FROM (SELECT x.*, stop - first_day AS days FROM (:select) x) y) z"
-            " JOIN rota_run_day fd ON fd.day = z.first_day"
-            " JOIN rota_run_day ld ON ld.day = z.stop - 1"
-            " WHERE amount <> 0"
+        columns = (
+            "cid, sid, grp, k1, k2, lo, hi, addon_id, kind, name, price, gross_priced, rate,"
+            " tax_rate"
         )
-        service = (
-            "SELECT b.cid, b.sid, 0 AS grp, 0 AS k1, 0 AS k2,"  # noqa: S608
-            f" {d.greatest('b.c', 'm.lo', 'ph.lo')} AS k3, CAST(NULL AS BIGINT) AS addon_id,"
-            " 'service' AS kind, v.name, b.gross_priced, b.rate, b.tax_rate, ph.price,"
-            f" {d.greatest('b.c', 'm.lo', 'ph.lo')} AS first_day,"
-            f" {d.least('b.e', 'm.hi', 'ph.hi')} AS stop, m.days AS month_days"
+        self.execute(
+            f"INSERT INTO rota_run_piece ({columns})"  # noqa: S608
+            f" SELECT b.cid, b.sid, 0, 0, 0, {d.greatest('b.c', 'ph.lo')},"
+            f" {d.least('b.e', 'ph.hi')}, NULL, 'service', v.name, ph.price, b.gross_priced,"
+            " b.rate, b.tax_rate"
             " FROM rota_run_sub b"
             " JOIN catalog_offerversion v ON v.id = b.version_id"
-            " JOIN rota_run_month m ON m.lo < b.e AND m.hi > b.c"
-            " JOIN rota_run_phase ph ON ph.plan_id = b.plan_id"
-            " AND ph.lo < b.e AND ph.hi > b.c AND ph.lo < m.hi AND ph.hi > m.lo"
+            " JOIN rota_run_phase ph ON ph.plan_id = b.plan_id AND ph.lo < b.e AND ph.hi > b.c"
             " WHERE b.slow = 0 AND b.c < b.e"
         )
-        addon = (
-            "SELECT b.cid, b.sid, 1 AS grp, a.starts AS k1, a.addon_id AS k2,"  # noqa: S608
-            f" {d.greatest('a.lo', 'm.lo')} AS k3,"
-            " a.addon_id, 'addon' AS kind, cat.name, b.gross_priced, b.rate, b.tax_rate,"
-            f" a.price, {d.greatest('a.lo', 'm.lo')} AS first_day,"
-            f" {d.least('a.hi', 'm.hi')} AS stop, m.days AS month_days"
+        self.execute(
+            f"INSERT INTO rota_run_piece ({columns})"  # noqa: S608
+            " SELECT b.cid, b.sid, 1, a.starts, a.addon_id, a.lo, a.hi, a.addon_id, 'addon',"
+            " cat.name, a.price, b.gross_priced, b.rate, b.tax_rate"
             " FROM rota_run_addon a"
             " JOIN rota_run_sub b ON b.sid = a.sid"
             " JOIN catalog_addon cat ON cat.id = a.catalog_id"
-            " JOIN rota_run_month m ON m.lo < a.hi AND m.hi > a.lo"
             " WHERE b.slow = 0 AND a.lo < a.hi"
         )
-        for select in (service, addon):
-            # Only table and column names from this module go into the SQL.
-            query = priced.replace(":select", select)
-            self.execute(f"INSERT INTO rota_run_line ({line_columns}) {query}")
 
     def stage(self, rows: Iterable[tuple[int, int, int, NewLine]]) -> None:
         """Stage the engine's lines, given as (customer id, subscription id, position, line)."""
@@ -422,27 +418,62 @@ class RunTables:
         for cid, sid, position, line in rows:
             covers = line.covers
             values.append(
-                (cid, sid, 0, position, 0, 0, line.addon_id, line.kind, line.description[:200],
-                 covers.start if covers else None, covers.last_day if covers else None,
-                 line.days, line.monthly_price_minor, line.amount_minor, line.net_minor,
-                 line.tax_minor, line.gross_minor, line.tax_rate, line.credits_line_id)
+                (cid, sid, 0, position, 0, 0, 0, line.addon_id, line.kind, line.description[:200],
+                 line.monthly_price_minor, line.tax_rate, covers.start if covers else None,
+                 covers.last_day if covers else None, line.days, line.amount_minor,
+                 line.net_minor, line.tax_minor, line.gross_minor, line.credits_line_id)
             )  # fmt: skip
-        insert_rows(self.cursor, "rota_run_line", STAGING_COLUMNS, values)
+        insert_rows(self.cursor, "rota_run_piece", ENGINE_LINE_COLUMNS, values)
 
     # Writing -------------------------------------------------------------------------------
 
+    def _lines(self) -> tuple[dict[str, str], str, str]:
+        """Return SQL for the lines' columns, the joins that yield them and the filter.
+
+        A piece of days meets each calendar month it touches (m) and gives a line for each;
+        an engine line meets none and keeps its own values. Lines of 0.00 are dropped, as
+        the engine drops them.
+        """
+        d = self.d
+        first_day = d.greatest("p.lo", "m.lo")
+        stop = d.least("p.hi", "m.hi")
+        amount = f"((2 * p.price * ({stop} - {first_day}) + m.days) / (2 * m.days))"
+        net, tax, gross = _tax(amount, "p.gross_priced", "p.rate")
+
+        def either(segment: str, line: str) -> str:
+            return f"CASE WHEN m.lo IS NULL THEN {line} ELSE {segment} END"
+
+        columns = {
+            "amount": either(amount, "p.amount"),
+            "net": either(net, "p.net"),
+            "tax": either(tax, "p.tax"),
+            "gross": either(gross, "p.gross"),
+            "days": either(f"{stop} - {first_day}", "p.days"),
+            "description": either(
+                "substr(p.name || ' ' || fd.iso || '–' || ld.iso, 1, 200)", "p.name"
+            ),
+            "service_start": either("fd.value", "p.service_start"),
+            "service_end": either("ld.value", "p.service_end"),
+        }
+        months = " LEFT JOIN rota_run_month m ON m.lo < p.hi AND m.hi > p.lo"
+        dates = (
+            f" LEFT JOIN rota_run_day fd ON fd.day = {first_day}"
+            f" LEFT JOIN rota_run_day ld ON ld.day = {stop} - 1"
+        )
+        return columns, months, dates
+
     def count_invoices(self) -> tuple[int, int, int, int]:
         """Number the customers with lines; return invoices, lines, net and tax."""
+        columns, months, _ = self._lines()
         self.execute(
-            "INSERT INTO rota_run_invoice (cid, rn, net, tax)"
-            " SELECT cid, ROW_NUMBER() OVER (ORDER BY cid), SUM(net), SUM(tax)"
-            " FROM rota_run_line GROUP BY cid"
+            "INSERT INTO rota_run_invoice (cid, rn, n, net, tax)"  # noqa: S608
+            " SELECT p.cid, ROW_NUMBER() OVER (ORDER BY p.cid), COUNT(*),"
+            f" SUM({columns['net']}), SUM({columns['tax']})"
+            f" FROM rota_run_piece p{months} WHERE {columns['amount']} <> 0 GROUP BY p.cid"
         )
-        self.execute("SELECT COUNT(*), SUM(net), SUM(tax) FROM rota_run_invoice")
-        invoices, net, tax = self.cursor.fetchone()
-        self.execute("SELECT COUNT(*) FROM rota_run_line")
-        (lines,) = self.cursor.fetchone()
-        return invoices, lines, int(net or 0), int(tax or 0)
+        self.execute("SELECT COUNT(*), SUM(n), SUM(net), SUM(tax) FROM rota_run_invoice")
+        invoices, lines, net, tax = self.cursor.fetchone()
+        return invoices, int(lines or 0), int(net or 0), int(tax or 0)
 
     def write(
         self, *, first_id: int, first_number: int, head: str, invoice: dict[str, Any]
@@ -458,15 +489,19 @@ class RunTables:
             " net, tax, net + tax FROM rota_run_invoice ORDER BY rn",
             params,
         )
+        c, months, dates = self._lines()
+        # The lines are priced here, in the order of the pieces and then of the months: on
+        # SQLite that is the order of the pieces' key and the months' key, so no sort.
         self.execute(
-            "INSERT INTO billing_invoiceline (invoice_id, subscription_id, addon_id, kind,"
+            "INSERT INTO billing_invoiceline (invoice_id, subscription_id, addon_id, kind,"  # noqa: S608
             " description, service_start, service_end, days, monthly_price_minor, amount_minor,"
             " net_minor, tax_minor, gross_minor, tax_rate, credits_line_id)"
-            " SELECT %(first_id)s + i.rn - 1, l.sid, l.addon_id, l.kind, l.description,"
-            " l.service_start, l.service_end, l.days, l.price, l.amount,"
-            " l.net, l.tax, l.gross, l.tax_rate, l.credits_line"
-            " FROM rota_run_line l JOIN rota_run_invoice i ON i.cid = l.cid"
-            " ORDER BY l.cid, l.sid, l.grp, l.k1, l.k2, l.k3",
+            " SELECT %(first_id)s + i.rn - 1, p.sid, p.addon_id, p.kind, "
+            f"{c['description']}, {c['service_start']}, {c['service_end']}, {c['days']}, p.price,"
+            f" {c['amount']}, {c['net']}, {c['tax']}, {c['gross']}, p.tax_rate, p.credits_line"
+            f" FROM rota_run_piece p{months}{dates} JOIN rota_run_invoice i ON i.cid = p.cid"
+            f" WHERE {c['amount']} <> 0"
+            " ORDER BY p.cid, p.sid, p.grp, p.k1, p.k2, p.lo, m.lo",
             params,
         )
 

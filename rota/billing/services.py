@@ -2,8 +2,9 @@
 
 Regular months (most subscriptions, most months) are priced set-based in SQL; the others
 go through the pure engine in chunks (a handful of queries per chunk, never one per
-subscription). Both kinds of line meet in a staging table, from which the invoices and
-lines are written with one INSERT ... SELECT each, all in one transaction: a crash leaves
+subscription). Both are staged per subscription (runs of days to bill, or the engine's
+lines), from which the invoices and lines are written with one INSERT ... SELECT each,
+pricing the regular months as they are written, all in one transaction: a crash leaves
 nothing, and a re-run finds the days covered and adds nothing. Invoice numbers are taken
 from a locked per-year sequence in ascending customer order, so they are gapless and never
 repeat. See rota/billing/regular.py.
@@ -302,7 +303,7 @@ def _bill_staged(
     set_based: bool,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[tuple[int, int, int, int], tuple[str | None, str | None]]:
-    """Stage every new line, then write the invoices and lines from the staging tables."""
+    """Stage what to bill, then write the invoices and lines from the staging tables."""
     tables.create()
     tables.select(set_based=set_based)
     tables.price_regular()
