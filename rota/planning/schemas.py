@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from rota.catalog.models import Segment
 from rota.core.errors import FieldError, InvalidInput
@@ -46,6 +46,14 @@ _DECIMAL_TEXT = re.compile(r"[+-]?[0-9]{1,14}(?:\.[0-9]{1,4})?", re.ASCII)
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Adds = Annotated[int, Field(ge=0, le=1_000_000)]
+# Choices documented inline: other apps have enums named Area and Kind, and the OpenAPI
+# document holds one component per name. The services check the value and name the field.
+AreaCode = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(Area.values), "title": "Objective area"})
+]
+PlanKind = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(Kind.values), "title": "Plan kind"})
+]
 
 
 def number(value: Decimal | None) -> str | None:
@@ -90,7 +98,7 @@ def _username(user: Any) -> str | None:
 
 class PlanIn(Schema):
     name: str = Field(max_length=120, examples=["Plan 2027"])
-    kind: Kind = Kind.YEARLY
+    kind: PlanKind = Kind.YEARLY.value
     starts_on: date = Field(
         description="Any day of the plan's first month", examples=["2027-01-01"]
     )
@@ -108,10 +116,10 @@ class PlanPatch(Schema):
     owner: str | None = Field(None, description="Username")
 
 
-class PlanOut(Schema):
+class PlanBrief(Schema):
     id: int
     name: str
-    kind: Kind
+    kind: PlanKind
     starts_on: date
     owner: str
     summary: str
@@ -133,7 +141,7 @@ class PlanOut(Schema):
         }
 
 
-class PlanRow(PlanOut):
+class PlanRow(PlanBrief):
     objectives: int
     key_results: int
     open_actions: int
@@ -142,7 +150,7 @@ class PlanRow(PlanOut):
     def build(plan: Plan) -> dict[str, Any]:
         """Return a plan annotated by `plans_with_counts`."""
         return {
-            **PlanOut.build(plan),
+            **PlanBrief.build(plan),
             "objectives": plan.objective_count,  # type: ignore[attr-defined]
             "key_results": plan.key_result_count,  # type: ignore[attr-defined]
             "open_actions": plan.open_action_count,  # type: ignore[attr-defined]
@@ -209,7 +217,7 @@ class DiagnosisOut(Schema):
         return {"month": row.month, "values": row.values, "churn_reasons": row.churn_reasons}
 
 
-class PlanDetail(PlanOut):
+class PlanDetail(PlanBrief):
     segments: list[SegmentOut]
     findings: list[FindingOut]
     swot: list[SwotOut]
@@ -223,7 +231,7 @@ class PlanDetail(PlanOut):
     def build(plan: Plan) -> dict[str, Any]:
         """Return a plan fetched by `plan_detail` with its diagnosis, segments and SWOT."""
         return {
-            **PlanOut.build(plan),
+            **PlanBrief.build(plan),
             "segments": [SegmentOut.build(s) for s in plan.segments.all()],
             "findings": [FindingOut.build(f) for f in plan.findings.all()],
             "swot": [SwotOut.build(s) for s in plan.swot.all()],
@@ -236,7 +244,7 @@ class PlanDetail(PlanOut):
 
 
 class ObjectiveIn(Schema):
-    area: Area
+    area: AreaCode
     title: str = Field(max_length=200)
     description: str = ""
     owner: str = Field(description="Username")
@@ -244,7 +252,7 @@ class ObjectiveIn(Schema):
 
 
 class ObjectivePatch(Schema):
-    area: Area | None = None
+    area: AreaCode | None = None
     title: str | None = Field(None, max_length=200)
     description: str | None = None
     owner: str | None = None
@@ -254,7 +262,7 @@ class ObjectivePatch(Schema):
 class ObjectiveOut(Schema):
     id: int
     plan: int
-    area: Area
+    area: AreaCode
     title: str
     description: str
     owner: str
@@ -628,7 +636,7 @@ class BusinessCaseIn(Schema):
     offers: list[CaseOfferIn] = Field(max_length=50)
 
 
-class PhaseOut(Schema):
+class CasePhaseOut(Schema):
     from_month: int
     monthly_price: str = Field(description="Net of tax")
 
@@ -637,7 +645,7 @@ class CaseOfferOut(Schema):
     offer: str
     gross_adds: list[int]
     churn: str
-    phases: list[PhaseOut]
+    phases: list[CasePhaseOut]
 
 
 class MonthOut(Schema):

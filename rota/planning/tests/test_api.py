@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from rota.api import api
 from rota.audit.actors import Actor
 from rota.audit.models import AuditEvent
 from rota.kpis.tests.conftest import _november, isp  # noqa: F401
@@ -231,6 +232,10 @@ def test_objectives_refuse_a_reviewer_who_owns_it(client: Client, plan: Plan, te
     assert fields(send(client, "post", url, body)) == [
         ("owner", "there is no staff user 'ghost'"),
         ("reviewer", "there is no staff user 'nobody'"),
+    ]
+    body = {"area": "space", "title": "Grow", "owner": "planner", "reviewer": "sales"}
+    assert fields(send(client, "post", url, body)) == [
+        ("area", "must be one of sales, marketing, finance, network, support, product")
     ]
     assert counts() == before
     body = {"area": "sales", "title": "Grow", "owner": "planner", "reviewer": "administrator"}
@@ -863,3 +868,19 @@ def test_scopes_and_roles(
     assert counts() == before
     planner = login(team["planner"])
     assert send(planner, "post", url, body).status_code == 201
+
+
+def test_the_openapi_document_keeps_other_apps_choices() -> None:
+    components = api.get_openapi_schema(path_prefix="/api/v1")["components"]["schemas"]
+    assert components["Area"]["enum"] == ["urban", "rural"]
+    assert components["ObjectiveOut"]["properties"]["area"]["enum"] == [
+        "sales",
+        "marketing",
+        "finance",
+        "network",
+        "support",
+        "product",
+    ]
+    assert components["PlanDetail"]["properties"]["kind"]["enum"] == ["yearly", "offer_launch"]
+    assert components["PhaseOut"]["required"] == ["from_month", "monthly_price"]
+    assert "description" not in components["PhaseOut"]["properties"]["monthly_price"]
