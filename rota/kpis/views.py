@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.urls import reverse
 
+from rota.core.charts import chart_options
 from rota.core.errors import DomainError
 from rota.core.forms import add_field_errors
 from rota.core.periods import Month
@@ -140,28 +141,6 @@ def _bar(label: str, values: list[float], color: str, stack: str = "") -> dict[s
     return bar
 
 
-def _options(left: str, right: str = "", *, stacked: bool = False) -> str:
-    scales: dict[str, Any] = {
-        "x": {"stacked": stacked, "grid": {"display": False}},
-        "y": {"stacked": stacked, "title": {"display": True, "text": left}},
-    }
-    if right:
-        scales["y1"] = {
-            "position": "right",
-            "title": {"display": True, "text": right},
-            "grid": {"display": False},
-        }
-    return json.dumps(
-        {
-            "animation": False,
-            "responsive": True,
-            "maintainAspectRatio": False,
-            "plugins": {"legend": {"display": True, "position": "bottom"}},
-            "scales": scales,
-        }
-    )
-
-
 def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
     months = sorted(figures)
     labels = [str(m) for m in months]
@@ -187,12 +166,12 @@ def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
                 _bar("Net adds", series("net_adds"), "#64748b"),
                 _line("Active subscribers", series("active_subscribers"), COLORS[0], "y1"),
             ],
-            _options("adds and churn", "active"),
+            chart_options("adds and churn", "active"),
         ),
         (
             "Churn",
             [*reasons, _line("Churn rate %", series("churn_rate"), "#111827", "y1")],
-            _options("churned by reason", "%", stacked=True),
+            chart_options("churned by reason", "%", stacked=True),
         ),
         (
             "MRR and ARPU",
@@ -200,7 +179,7 @@ def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
                 _line("MRR", series("mrr"), COLORS[0]),
                 _line("ARPU", series("arpu"), COLORS[3], "y1"),
             ],
-            _options("MRR", "ARPU"),
+            chart_options("MRR", "ARPU"),
         ),
         (
             "Revenue and collection",
@@ -209,7 +188,7 @@ def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
                 _bar("Overdue", series("overdue_amount"), BAD),
                 _line("Collection rate %", series("collection_rate"), GOOD, "y1"),
             ],
-            _options("net / gross", "%"),
+            chart_options("net / gross", "%"),
         ),
         (
             "Tickets",
@@ -218,7 +197,7 @@ def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
                 _line("First response hours", series("first_response_hours"), COLORS[3]),
                 _line("SLA compliance %", series("sla_compliance"), GOOD, "y1"),
             ],
-            _options("hours", "%"),
+            chart_options("hours", "%"),
         ),
         (
             "Network",
@@ -226,7 +205,7 @@ def _charts(figures: dict[Month, MonthFigures]) -> list[dict[str, str]]:
                 _bar("Link failures per 100", series("link_failure_rate"), BAD),
                 _line("Availability %", series("availability"), GOOD, "y1"),
             ],
-            _options("per 100 lines", "%"),
+            chart_options("per 100 lines", "%"),
         ),
     ]
     return [

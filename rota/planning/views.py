@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rota.audit.actors import Actor
 from rota.core.admin import form_call
+from rota.core.charts import chart_options
 from rota.core.errors import DomainError, InvalidInput, NotFound
 from rota.core.money import to_decimal
 from rota.installation.selectors import installation_get, installation_today, money_formatter
@@ -85,28 +86,6 @@ def _page(
             "can_change": request.user.has_perm(CHANGE),
             **context,
         },
-    )
-
-
-def _chart_options(left: str, right: str = "") -> str:
-    scales: dict[str, Any] = {
-        "x": {"grid": {"display": False}},
-        "y": {"title": {"display": True, "text": left}},
-    }
-    if right:
-        scales["y1"] = {
-            "position": "right",
-            "title": {"display": True, "text": right},
-            "grid": {"display": False},
-        }
-    return json.dumps(
-        {
-            "animation": False,
-            "responsive": True,
-            "maintainAspectRatio": False,
-            "plugins": {"legend": {"display": True, "position": "bottom"}},
-            "scales": scales,
-        }
     )
 
 
@@ -195,7 +174,7 @@ def _history_chart(kr: KeyResult, today: date) -> dict[str, str]:
     unit = BY_CODE[kr.kpi_code].unit.value if kr.kpi_code else kr.unit
     return {
         "data": json.dumps(data),
-        "options": _chart_options(unit or "value"),
+        "options": chart_options(unit or "value"),
         "months": str(len(history)),
     }
 
@@ -311,7 +290,7 @@ def _projection_context(case: BusinessCase) -> dict[str, Any]:
         ],
         "chart": {
             "data": json.dumps(chart),
-            "options": _chart_options(f"cash ({installation_get().currency})", "subscribers"),
+            "options": chart_options(f"cash ({installation_get().currency})", "subscribers"),
         },
     }
 
