@@ -37,8 +37,8 @@ FAR = 10_000_000
 # PostgreSQL's work_mem.
 CACHE_KIB = 128 * 1024
 TABLES = ("rota_run_sub", "rota_run_months_after", "rota_run_phase", "rota_run_month",
-          "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_piece",
-          "rota_run_invoice")  # fmt: skip
+          "rota_run_day", "rota_run_addon", "rota_run_cover", "rota_run_susp",
+          "rota_run_span", "rota_run_piece", "rota_run_invoice")  # fmt: skip
 
 # A piece is either a run of days to bill at one monthly price (a phase of a regular
 # subscription's plan, or an add-on), which becomes one line per calendar month it touches,
@@ -165,7 +165,9 @@ class RunTables:
             f"rota_run_sub (sid {key}, cid BIGINT NOT NULL, bf INTEGER NOT NULL,"
             " e INTEGER NOT NULL, c INTEGER NOT NULL, slow INTEGER NOT NULL, plan_id BIGINT,"
             " version_id BIGINT, cs INTEGER, gross_priced INTEGER, rate INTEGER,"
-            " tax_rate NUMERIC(5, 4))",
+            " tax_rate NUMERIC(5, 4), suspended INTEGER NOT NULL DEFAULT 0)",
+            "rota_run_susp (sid BIGINT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL)",
+            "rota_run_span (sid BIGINT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL)",
             "rota_run_phase (plan_id BIGINT NOT NULL, from_month INTEGER NOT NULL,"
             f" price {money} NOT NULL, previous_price {money}, lo INTEGER NOT NULL,"
             " hi INTEGER NOT NULL)",
@@ -243,16 +245,46 @@ class RunTables:
         if not set_based:
             return
         self._check_invoiced()
-        # A suspension before the end of the days to bill, a plan that starts after the
-        # first day to bill: the engine's job.
+        # A suspension before C (days already invoiced may need a credit), a plan that starts
+        # after the first day to bill: the engine's job.
         self.execute(
             "UPDATE rota_run_sub SET slow = 1 WHERE sid IN (SELECT x.subscription_id"  # noqa: S608
             " FROM subscriptions_suspension x JOIN rota_run_sub b ON b.sid = x.subscription_id"
-            f" WHERE {d.day('x.start_date')} < b.e)"
+            f" WHERE {d.day('x.start_date')} < b.c)"
         )
         self.execute("UPDATE rota_run_sub SET slow = 1 WHERE slow = 0 AND c < e AND cs > c")
+        self._suspensions()
         self._phases()
         self._addons()
+
+    def _suspensions(self) -> None:
+        """Stage the days to bill of the subscriptions suspended from C on: C..end minus those.
+
+        Suspensions never overlap, so the days to bill are the gaps before each suspension
+        (from the end of the one before it, or from C) and the days after the last one.
+        """
+        d = self.d
+        self.execute(
+            "INSERT INTO rota_run_susp (sid, lo, hi)"  # noqa: S608
+            f" SELECT b.sid, {d.day('x.start_date')}, CASE WHEN x.end_date IS NULL THEN {FAR}"
+            f" ELSE {d.day('x.end_date')} + 1 END"
+            " FROM subscriptions_suspension x JOIN rota_run_sub b ON b.sid = x.subscription_id"
+            f" WHERE b.slow = 0 AND {d.day('x.start_date')} < b.e"
+        )
+        self.cursor.execute("CREATE INDEX rota_run_susp_sid ON rota_run_susp (sid, lo)")
+        self.execute(
+            "UPDATE rota_run_sub SET suspended = 1 WHERE sid IN (SELECT sid FROM rota_run_susp)"
+        )
+        self.execute(
+            "INSERT INTO rota_run_span (sid, lo, hi)"  # noqa: S608
+            f" SELECT x.sid, COALESCE((SELECT {d.greatest('MAX(y.hi)', 'b.c')}"
+            " FROM rota_run_susp y WHERE y.sid = x.sid AND y.lo < x.lo), b.c), x.lo"
+            " FROM rota_run_susp x JOIN rota_run_sub b ON b.sid = x.sid"
+            " UNION ALL"
+            " SELECT x.sid, MAX(x.hi), MIN(b.e)"
+            " FROM rota_run_susp x JOIN rota_run_sub b ON b.sid = x.sid GROUP BY x.sid"
+        )
+        self.execute("DELETE FROM rota_run_span WHERE lo >= hi")
 
     def _check_invoiced(self) -> None:
         """Find C, the first day not covered, and check the lines cover exactly bill_from..C."""
@@ -337,6 +369,12 @@ class RunTables:
             " JOIN rota_run_sub b ON b.sid = a.subscription_id"
             " WHERE b.slow = 0"
         )
+        # Add-ons are billed outside suspensions too; those of a suspended subscription are
+        # left to the engine.
+        self.execute(
+            "UPDATE rota_run_sub SET slow = 1 WHERE suspended = 1"
+            " AND sid IN (SELECT sid FROM rota_run_addon)"
+        )
         self.execute("DELETE FROM rota_run_cover")
         self.execute(
             "INSERT INTO rota_run_cover (id, n, days, first_day, stop)"  # noqa: S608
@@ -400,7 +438,19 @@ class RunTables:
             " FROM rota_run_sub b"
             " JOIN catalog_offerversion v ON v.id = b.version_id"
             " JOIN rota_run_phase ph ON ph.plan_id = b.plan_id AND ph.lo < b.e AND ph.hi > b.c"
-            " WHERE b.slow = 0 AND b.c < b.e"
+            " WHERE b.slow = 0 AND b.c < b.e AND b.suspended = 0"
+        )
+        # A suspended subscription: each phase cut by each run of days between suspensions.
+        self.execute(
+            f"INSERT INTO rota_run_piece ({columns})"  # noqa: S608
+            f" SELECT b.cid, b.sid, 0, 0, 0, {d.greatest('x.lo', 'ph.lo')},"
+            f" {d.least('x.hi', 'ph.hi')}, NULL, 'service', v.name, ph.price, b.gross_priced,"
+            " b.rate, b.tax_rate"
+            " FROM rota_run_sub b"
+            " JOIN rota_run_span x ON x.sid = b.sid"
+            " JOIN catalog_offerversion v ON v.id = b.version_id"
+            " JOIN rota_run_phase ph ON ph.plan_id = b.plan_id AND ph.lo < x.hi AND ph.hi > x.lo"
+            " WHERE b.slow = 0 AND b.c < b.e AND b.suspended = 1"
         )
         self.execute(
             f"INSERT INTO rota_run_piece ({columns})"  # noqa: S608
@@ -434,9 +484,9 @@ class RunTables:
         an engine line meets none and keeps its own values. Lines of 0.00 are dropped, as
         the engine drops them.
         """
-        d = self.d
-        first_day = d.greatest("p.lo", "m.lo")
-        stop = d.least("p.hi", "m.hi")
+        # CASE rather than max()/min(): no function call per use, on SQLite, two million times.
+        first_day = "CASE WHEN p.lo > m.lo THEN p.lo ELSE m.lo END"
+        stop = "CASE WHEN p.hi < m.hi THEN p.hi ELSE m.hi END"
         amount = f"((2 * p.price * ({stop} - {first_day}) + m.days) / (2 * m.days))"
         net, tax, gross = _tax(amount, "p.gross_priced", "p.rate")
 

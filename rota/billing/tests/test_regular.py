@@ -3,7 +3,8 @@
 The same months are billed twice from the same data, once with the set-based path and once
 with every subscription through the engine (`set_based=False`); invoices and lines must be
 identical to the cent, in the same order. Between runs, random back-dated changes
-(cancellations, suspensions, add-ons) make some months irregular.
+(cancellations, suspensions, add-ons) make some months irregular, and suspensions from the
+next days to bill on (one, two, open-ended) cut others that stay set-based.
 """
 
 from __future__ import annotations
@@ -50,6 +51,28 @@ def _back_dated_changes(rng: random.Random, on: date) -> None:
             )
 
 
+def _suspensions_ahead(rng: random.Random, on: date) -> None:
+    """Suspend a few subscriptions from `on` or later: one, two or an open-ended suspension."""
+    subs = list(
+        Subscription.objects.filter(end_date__isnull=True, suspensions__isnull=True).order_by("pk")
+    )
+    for sub in rng.sample(subs, k=min(len(subs), 12)):
+        start = max(sub.bill_from, on) + timedelta(days=rng.randint(0, 25))
+        shape = rng.choice(("one", "two", "open"))
+        if shape == "open":
+            Suspension.objects.create(subscription=sub, start_date=start, end_date=None)
+            continue
+        end = start + timedelta(days=rng.randint(0, 12))
+        Suspension.objects.create(subscription=sub, start_date=start, end_date=end)
+        if shape == "two":
+            again = end + timedelta(days=rng.randint(1, 20))
+            Suspension.objects.create(
+                subscription=sub,
+                start_date=again,
+                end_date=again + timedelta(days=rng.randint(0, 40)),
+            )
+
+
 def _bill(set_based: bool, seed: int) -> tuple[list[Any], list[Any]]:
     """Bill a few months with random back-dated changes between them; return what was issued."""
     rng = random.Random(seed)
@@ -68,11 +91,13 @@ def _bill(set_based: bool, seed: int) -> tuple[list[Any], list[Any]]:
             set_based=set_based,
         )  # fmt: skip
         _back_dated_changes(rng, date(2026, 6, 1))
+        _suspensions_ahead(rng, date(2026, 6, 1))
         billing_run(
             period="2026-06", issue_date=date(2026, 6, 20), today=TODAY, actor=actor,
             set_based=set_based,
         )  # fmt: skip
         _back_dated_changes(rng, date(2026, 6, 20))
+        _suspensions_ahead(rng, date(2026, 7, 1))
         billing_run(
             period="2026-07", issue_date=date(2026, 6, 30), today=TODAY, actor=actor,
             set_based=set_based,
