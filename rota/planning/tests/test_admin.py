@@ -22,24 +22,17 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from rota.audit.actors import Actor
-from rota.audit.models import AuditEvent
-from rota.kpis.tests.conftest import _november, isp  # noqa: F401
 from rota.planning import services
 from rota.planning.models import (
     Action,
-    CheckIn,
-    Decision,
-    Finding,
     KeyResult,
     Milestone,
     Objective,
     Plan,
-    PlanSegment,
     Review,
-    ReviewEntry,
-    SwotItem,
 )
 from rota.planning.services import KeyResultInput
+from rota.planning.tests.conftest import new_plan, state
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -62,33 +55,11 @@ def page_text(response: Any) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
 
 
-def state() -> tuple[int, ...]:
-    """Count every row a plan form may write (and the audit trail)."""
-    return tuple(
-        model.objects.count()
-        for model in (
-            Plan,
-            PlanSegment,
-            Finding,
-            SwotItem,
-            Objective,
-            KeyResult,
-            Action,
-            Milestone,
-            Review,
-            ReviewEntry,
-            Decision,
-            CheckIn,
-            AuditEvent,
-        )
-    )
-
-
 @pytest.fixture
-def team(admin_user: User, planner_user: User, support_user: User) -> dict[str, User]:
-    support_user.first_name, support_user.last_name = "Ewa", "Lis"
-    support_user.save()
-    return {"owner": planner_user, "lead": support_user, "boss": admin_user}
+def team(team: dict[str, User]) -> dict[str, User]:
+    team["lead"].first_name, team["lead"].last_name = "Ewa", "Lis"
+    team["lead"].save()
+    return team
 
 
 @pytest.fixture
@@ -97,26 +68,8 @@ def planner(login: Callable[[User], Client], planner_user: User) -> Client:
 
 
 @pytest.fixture
-def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:  # noqa: F811
-    return services.plan_create(
-        name="Plan 2026/27",
-        starts_on=date(2026, 9, 1),
-        owner=team["owner"],
-        actor=actor,
-        segments={"household": "Speed and 4K streaming"},
-    )
-
-
-@pytest.fixture
-def objective(plan: Plan, team: dict[str, User], actor: Actor) -> Objective:
-    return services.objective_add(
-        plan,
-        area="sales",
-        title="Sell more in Radom",
-        owner=team["owner"],
-        reviewer=team["boss"],
-        actor=actor,
-    )
+def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:
+    return new_plan(team, actor, segments={"household": "Speed and 4K streaming"})
 
 
 def url(plan: Plan, name: str = "") -> str:
@@ -174,7 +127,7 @@ def test_the_list_counts_objectives_key_results_and_open_actions(
 
 def test_a_new_plan_is_created_with_its_segments_offers_and_frozen_diagnosis(
     planner: Client,
-    isp: Any,  # noqa: F811
+    isp: Any,
     team: dict[str, User],
 ) -> None:
     form = planner.get("/admin/planning/plan/add/")

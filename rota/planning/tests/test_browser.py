@@ -29,6 +29,11 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _november() -> None:
+    """Keep the real clock here: the browser's is not frozen like the other planning tests'."""
+
+
 def log_in(page: Page, base_url: str, username: str) -> None:  # noqa: F811
     page.goto(f"{base_url}/admin/")
     page.locator("#id_username").fill(username)

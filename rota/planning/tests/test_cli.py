@@ -13,28 +13,19 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from rota.audit.actors import Actor
-from rota.kpis.tests.conftest import _november, isp  # noqa: F401
 from rota.planning import services
 from rota.planning.models import Plan
 from rota.planning.services import KeyResultInput
+from rota.planning.tests.conftest import new_objective, new_plan
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(isp: Any, planner_user: User, admin_user: User, actor: Actor) -> Plan:  # noqa: F811
+def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:
     """Plan 2027 from 1 September 2026 with a KPI target, a bound and a manual metric."""
-    plan = services.plan_create(
-        name="Plan 2027", starts_on=date(2026, 9, 1), owner=planner_user, actor=actor
-    )
-    objective = services.objective_add(
-        plan,
-        area="sales",
-        title="Grow the base",
-        owner=planner_user,
-        reviewer=admin_user,
-        actor=actor,
-    )
+    plan = new_plan(team, actor, name="Plan 2027")
+    objective = new_objective(plan, team, actor, title="Grow the base")
     services.key_result_add(
         objective,
         KeyResultInput(
@@ -71,7 +62,7 @@ def plan(isp: Any, planner_user: User, admin_user: User, actor: Actor) -> Plan: 
     )
     services.check_in(visits, on=date(2026, 11, 10), value=D(15), actor=actor)
     services.action_add(
-        objective, title="Leaflets", owner=planner_user, due_on=date(2026, 12, 1), actor=actor
+        objective, title="Leaflets", owner=team["owner"], due_on=date(2026, 12, 1), actor=actor
     )
     return plan
 

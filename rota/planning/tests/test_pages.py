@@ -24,12 +24,10 @@ from django.urls import reverse
 from rota.audit.actors import Actor
 from rota.audit.models import AuditEvent
 from rota.catalog.models import Offer
-from rota.kpis.tests.conftest import _november, isp  # noqa: F401
 from rota.planning import selectors, services
 from rota.planning.models import (
     Action,
     BusinessCase,
-    CaseOffer,
     CheckIn,
     KeyResult,
     Milestone,
@@ -38,34 +36,11 @@ from rota.planning.models import (
 )
 from rota.planning.report import report_filename, report_markdown
 from rota.planning.services import EntryInput, KeyResultInput
+from rota.planning.tests.conftest import state
 
 D = Decimal
 NBSP = "\xa0"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(admin_user: User, planner_user: User, support_user: User) -> dict[str, User]:
-    return {"owner": planner_user, "lead": support_user, "boss": admin_user}
-
-
-@pytest.fixture
-def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:  # noqa: F811
-    return services.plan_create(
-        name="Plan 2026/27", starts_on=date(2026, 9, 1), owner=team["owner"], actor=actor
-    )
-
-
-@pytest.fixture
-def objective(plan: Plan, team: dict[str, User], actor: Actor) -> Objective:
-    return services.objective_add(
-        plan,
-        area="sales",
-        title="Sell more in Radom",
-        owner=team["owner"],
-        reviewer=team["boss"],
-        actor=actor,
-    )
 
 
 @dataclass
@@ -183,17 +158,6 @@ def _chart(page: str, section: str) -> dict[str, Any]:
     found = re.search(r'data-value="([^"]*)"', part)
     assert found is not None
     return dict(json.loads(html.unescape(found.group(1))))
-
-
-def _state() -> tuple[object, ...]:
-    return (
-        CheckIn.objects.count(),
-        KeyResult.objects.count(),
-        BusinessCase.objects.count(),
-        CaseOffer.objects.count(),
-        AuditEvent.objects.count(),
-        *Action.objects.order_by("id").values_list("status", flat=True),
-    )
 
 
 # The progress report --------------------------------------------------------------------------
@@ -440,7 +404,7 @@ def test_a_refused_check_in_names_the_field_and_saves_nothing(
     scenario: Scenario, login: Callable[[User], Client], team: dict[str, User]
 ) -> None:
     client = login(team["owner"])
-    before = _state()
+    before = state()
 
     future = client.post(
         reverse("planning:key_result", args=[scenario.nps.pk]), {"on": "2026-11-21", "value": "60"}
@@ -458,7 +422,7 @@ def test_a_refused_check_in_names_the_field_and_saves_nothing(
     assert on_a_kpi.context["form"].errors == {
         "__all__": ["key_result: is measured by the KPI gross_adds; check in manual metrics"]
     }
-    assert _state() == before
+    assert state() == before
 
 
 # The business case ----------------------------------------------------------------------------
@@ -582,7 +546,7 @@ def test_a_refused_business_case_names_the_fields_and_saves_nothing(
     url = reverse("planning:business_case", args=[plan.pk])
     client = login(team["owner"])
     speedster = str(Offer.objects.get(code="speedster").pk)
-    before = _state()
+    before = state()
 
     bad_form = client.post(
         url,
@@ -631,7 +595,7 @@ def test_a_refused_business_case_names_the_fields_and_saves_nothing(
     assert no_case.context["kr_form"].errors == {
         "objective": ["Select a valid choice. That choice is not one of the available choices."]
     }
-    assert _state() == before
+    assert state() == before
 
 
 # My work --------------------------------------------------------------------------------------
@@ -686,7 +650,7 @@ def test_an_owner_moves_their_own_action_from_my_work(
     event = AuditEvent.objects.filter(action="action.status").latest("id")
     assert (event.actor_label, event.changes["status"]) == ("support", ["todo", "doing"])
 
-    before = _state()
+    before = state()
     refused = client.post(url, {"action": str(scenario.leaflets.pk), "status": "done"})
     assert refused.status_code == 200
     assert (
@@ -699,7 +663,7 @@ def test_an_owner_moves_their_own_action_from_my_work(
         "choice. lost is not one of the available choices.</p>"
     ) in unknown.content.decode()
     assert client.post(url, {"action": "0", "status": "done"}).status_code == 404
-    assert _state() == before
+    assert state() == before
 
 
 def test_who_may_see_and_change_what(
@@ -718,7 +682,7 @@ def test_who_may_see_and_change_what(
         reverse("planning:report", args=[plan_id]),
         reverse("planning:report_markdown", args=[plan_id]),
     ]
-    before = _state()
+    before = state()
     nobody = Client()
     assert [nobody.get(url).status_code for url in pages] == [302] * 6
     assert nobody.get(pages[0])["Location"].startswith("/admin/login/")
@@ -733,7 +697,7 @@ def test_who_may_see_and_change_what(
         sales.post(pages[3], {"action": str(scenario.door.pk), "status": "done"}).status_code == 403
     )
     assert sales.get(pages[3] + "?user=support").status_code == 403
-    assert _state() == before
+    assert state() == before
     missing = login(team["owner"])
     assert missing.get(reverse("planning:timeline", args=[plan_id + 1000])).status_code == 404
     assert missing.get(reverse("planning:key_result", args=[nps + 1000])).status_code == 404

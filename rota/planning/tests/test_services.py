@@ -19,73 +19,38 @@ from rota.audit.actors import Actor
 from rota.audit.models import AuditEvent
 from rota.catalog.models import Offer
 from rota.core.errors import Conflict, InvalidInput
-from rota.kpis.tests.conftest import _november, isp  # noqa: F401
 from rota.planning import selectors, services
 from rota.planning.models import (
-    Action,
     CheckIn,
     DiagnosisMonth,
-    KeyResult,
-    Milestone,
     Objective,
     Plan,
-    Review,
 )
 from rota.planning.services import DecisionInput, EntryInput, KeyResultInput
 from rota.planning.status import Status
+from rota.planning.tests.conftest import new_plan, state
 
 D = Decimal
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(admin_user: User, planner_user: User, support_user: User) -> dict[str, User]:
-    return {"owner": planner_user, "lead": support_user, "boss": admin_user}
-
-
-@pytest.fixture
-def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:  # noqa: F811
-    return services.plan_create(
-        name="Plan 2026/27",
+def plan(isp: Any, team: dict[str, User], actor: Actor) -> Plan:
+    return new_plan(
+        team,
+        actor,
         starts_on=date(2026, 9, 14),
-        owner=team["owner"],
-        actor=actor,
         summary="Grow in Radom, keep customers longer.",
         segments={"household": "Speed and 4K streaming"},
     )
 
 
-@pytest.fixture
-def objective(plan: Plan, team: dict[str, User], actor: Actor) -> Objective:
-    return services.objective_add(
-        plan,
-        area="sales",
-        title="Sell more in Radom",
-        owner=team["owner"],
-        reviewer=team["boss"],
-        actor=actor,
-    )
-
-
-def _state() -> tuple[int, ...]:
-    return (
-        Plan.objects.count(),
-        Objective.objects.count(),
-        KeyResult.objects.count(),
-        Action.objects.count(),
-        Milestone.objects.count(),
-        Review.objects.count(),
-        CheckIn.objects.count(),
-        AuditEvent.objects.count(),
-    )
-
-
 def _refused(call: Callable[[], object], errors: list[tuple[str, str]]) -> None:
-    before = _state()
+    before = state()
     with pytest.raises(InvalidInput) as exc:
         call()
     assert [(e.field, e.message) for e in exc.value.errors] == errors
-    assert _state() == before
+    assert state() == before
 
 
 def test_a_plan_freezes_twelve_months_of_kpis_and_the_customers_lost(plan: Plan) -> None:
