@@ -92,6 +92,18 @@ def _user(username: str | None, field: str, errors: list[FieldError]) -> User | 
     return user
 
 
+def _given_user(
+    given: dict[str, Any], field: str, current: User | None, errors: list[FieldError]
+) -> User | None:
+    """Return the user a patch names in `field` (null clears it), else the current one."""
+    return _user(given[field], field, errors) if field in given else current
+
+
+def _given_text(given: dict[str, Any], field: str, current: str) -> str:
+    """Return the text a patch gives in `field` (null clears it), else the current one."""
+    return (given[field] or "") if field in given else current
+
+
 def _objective(pk: int) -> Objective:
     found = Objective.objects.select_related("plan", "owner", "reviewer").filter(pk=pk).first()
     if found is None:
@@ -188,12 +200,12 @@ def update_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> dict[
     given = payload.model_dump(exclude_unset=True)
     _not_null(given, ("name", "owner"))
     errors: list[FieldError] = []
-    owner = _user(given["owner"], "owner", errors) if "owner" in given else plan.owner
+    owner = _given_user(given, "owner", plan.owner, errors)
     refuse("The plan cannot be changed.", errors)
     services.plan_update(
         plan,
         name=given.get("name", plan.name),
-        summary=given.get("summary") or ("" if "summary" in given else plan.summary),
+        summary=_given_text(given, "summary", plan.summary),
         owner=owner,
         actor=actor_of(request),
     )
@@ -281,17 +293,14 @@ def update_objective(
     given = payload.model_dump(exclude_unset=True)
     _not_null(given, ("area", "title", "owner", "reviewer"))
     errors: list[FieldError] = []
-    owner = _user(given["owner"], "owner", errors) if "owner" in given else objective.owner
-    reviewer = (
-        _user(given["reviewer"], "reviewer", errors) if "reviewer" in given else objective.reviewer
-    )
+    owner = _given_user(given, "owner", objective.owner, errors)
+    reviewer = _given_user(given, "reviewer", objective.reviewer, errors)
     refuse("The objective cannot be changed.", errors)
     updated = services.objective_update(
         objective,
         area=given.get("area", objective.area),
         title=given.get("title", objective.title),
-        description=given.get("description")
-        or ("" if "description" in given else objective.description),
+        description=_given_text(given, "description", objective.description),
         owner=owner,
         reviewer=reviewer,
         actor=actor_of(request),
@@ -494,13 +503,12 @@ def update_action(request: HttpRequest, action_id: int, payload: ActionPatch) ->
     given = payload.model_dump(exclude_unset=True)
     _not_null(given, ("title", "owner", "starts_on", "due_on"))
     errors: list[FieldError] = []
-    owner = _user(given["owner"], "owner", errors) if "owner" in given else action.owner
+    owner = _given_user(given, "owner", action.owner, errors)
     refuse("The action cannot be changed.", errors)
     services.action_update(
         action,
         title=given.get("title", action.title),
-        description=given.get("description")
-        or ("" if "description" in given else action.description),
+        description=_given_text(given, "description", action.description),
         owner=owner,
         starts_on=given.get("starts_on", action.starts_on),
         due_on=given.get("due_on", action.due_on),
@@ -562,7 +570,7 @@ def update_milestone(
     milestone = _milestone(milestone_id)
     given = payload.model_dump(exclude_unset=True)
     errors: list[FieldError] = []
-    owner = _user(given["owner"], "owner", errors) if "owner" in given else milestone.owner
+    owner = _given_user(given, "owner", milestone.owner, errors)
     refuse("The milestone cannot be changed.", errors)
     services.milestone_update(
         milestone,
