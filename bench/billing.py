@@ -12,6 +12,7 @@ seconds.
 
 Usage:
   python -m bench.billing [--subscriptions N] [--months M] [--seed S] [--today YYYY-MM-DD]
+                          [--next-month]
                           [--db PATH | --database-url postgres://user@host:5432/db]
 
 --subscriptions is a target: the demo draws about 1.23 subscriptions per customer, so the
@@ -20,7 +21,9 @@ the length of the demo history (default 1: subscriptions are billed from the win
 first day, so the run catches up one month and bills the current one). With
 --database-url, a scratch database `<db>_bench_<pid>` is created on that server (through
 its `postgres` database; the named one need not exist) and dropped at the end; the floor
-is SQLite's either way.
+is SQLite's either way. --next-month also times the run of the following month (issued on
+its first day) after the re-run: the month-end run of a database that already holds a
+month of invoices, reported in the table only.
 
 Prints a table (seconds, invoices per second, peak memory, ratio to the floor, the re-run)
 and, as its last line, one JSON object with the keys `subscriptions`, `invoices`, `seconds`,
@@ -119,6 +122,11 @@ def _arguments() -> argparse.Namespace:
         help="months of demo history before --today's month (default 1: little catch-up)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--next-month",
+        action="store_true",
+        help="also time the next month's run, on top of the invoices of the first (table only)",
+    )
     parser.add_argument(
         "--today",
         type=date.fromisoformat,
@@ -236,6 +244,18 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     after_rerun = _counts()
     peak_rss = _peak_rss_mib()
 
+    following: dict[str, Any] = {}
+    if args.next_month:
+        month = Month.of(today).next()
+        started = time.perf_counter()
+        after = billing_run(period=str(month), issue_date=month.start, actor=actor, today=today)
+        following = {
+            "next_period": str(month),
+            "next_invoices": after.invoices,
+            "next_lines": after.lines,
+            "next_seconds": round(time.perf_counter() - started, 2),
+        }
+
     floor, floor_source = _floor(history.subscriptions, period, scratch)
     return {
         "engine": _engine(),
@@ -269,6 +289,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "check": after_first == (first.invoices, first.lines)
         and after_rerun == after_first
         and again.invoices == again.lines == 0,
+        **following,
     }
 
 
@@ -290,6 +311,14 @@ def _table(figures: dict[str, Any]) -> str:
         ("re-run adds", f"{figures['rerun_invoices']} invoices, {figures['rerun_lines']} lines"),
         ("check", "ok" if figures["check"] else "FAILED"),
     ]
+    if "next_period" in figures:
+        rows.append(
+            (
+                f"next month ({figures['next_period']})",
+                f"{figures['next_seconds']:.2f} s, {figures['next_invoices']:,} invoices,"
+                f" {figures['next_lines']:,} lines",
+            )
+        )
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 

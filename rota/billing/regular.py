@@ -178,7 +178,8 @@ class RunTables:
             "rota_run_addon (sid BIGINT NOT NULL, addon_id BIGINT NOT NULL,"
             " catalog_id BIGINT NOT NULL, starts INTEGER NOT NULL,"
             f" price {money} NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL)",
-            "rota_run_cover (id BIGINT NOT NULL, n INTEGER NOT NULL, days INTEGER NOT NULL,"
+            # Keyed by subscription (or add-on): UPDATEs look a row up per staged row.
+            f"rota_run_cover (id {key}, n INTEGER NOT NULL, days INTEGER NOT NULL,"
             " first_day INTEGER NOT NULL, stop INTEGER NOT NULL)",
             # Kept in the order of the lines (customer, subscription, the engine's order):
             # the final INSERT reads it in that order, so it needs no sort on SQLite.
@@ -334,18 +335,16 @@ class RunTables:
         )
         self.execute(
             "INSERT INTO rota_run_phase (plan_id, from_month, price, previous_price, lo, hi)"  # noqa: S608
-            " SELECT x.plan_id, x.from_month, x.price, x.previous_price, lo.day,"
-            f" COALESCE(hi.day, {FAR})"
-            " FROM (SELECT ph.plan_id, ph.from_month, ph.monthly_price_minor AS price, b.cs,"
-            " LEAD(ph.from_month) OVER w AS next_month,"
-            " LAG(ph.monthly_price_minor) OVER w AS previous_price"
+            " SELECT ph.plan_id, ph.from_month, ph.monthly_price_minor,"
+            " LAG(ph.monthly_price_minor) OVER w,"
+            # A phase ends where the next one begins: the next row's first day.
+            f" lo.day, COALESCE(LEAD(lo.day) OVER w, {FAR})"
             # CROSS JOIN makes SQLite read the staged subscriptions first (a re-run stages a
             # few) and each plan's phases in the order of its index: no sort for the window.
             " FROM rota_run_sub b CROSS JOIN subscriptions_planphase ph"
+            " JOIN rota_run_months_after lo ON lo.cs = b.cs AND lo.k = ph.from_month"
             " WHERE ph.plan_id = b.plan_id AND b.slow = 0 AND b.c < b.e"
-            " WINDOW w AS (PARTITION BY b.sid ORDER BY ph.from_month)) x"
-            " JOIN rota_run_months_after lo ON lo.cs = x.cs AND lo.k = x.from_month"
-            " LEFT JOIN rota_run_months_after hi ON hi.cs = x.cs AND hi.k = x.next_month"
+            " WINDOW w AS (PARTITION BY b.sid ORDER BY ph.from_month)"
         )
         self.cursor.execute("CREATE INDEX rota_run_phase_plan ON rota_run_phase (plan_id)")
         # The engine merges neighbouring phases at one price and rejects a schedule that
