@@ -9,14 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from rota.audit.actors import Actor
-from rota.audit.services import audit_record
+from rota.audit.services import audit_record, diff
 from rota.catalog.models import Offer, Segment
 from rota.core.errors import Conflict, FieldError, InvalidInput
 from rota.core.periods import EARLIEST, LATEST, Month
@@ -109,6 +109,20 @@ def _fields(obj: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
+M = TypeVar("M", bound=models.Model)
+
+
+def _update(obj: M, values: dict[str, Any], *, action: str, actor: Actor) -> M:
+    """Lock the row, set `values` on it, save them and record what changed as `action`."""
+    row = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    before = _fields(row, values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save(update_fields=list(values))
+    audit_record(actor=actor, action=action, obj=row, changes=diff(before, _fields(row, values)))
+    return row
+
+
 # Plans -------------------------------------------------------------------------------------
 
 
@@ -186,9 +200,6 @@ def _diagnose(plan: Plan) -> None:
     plan.save(update_fields=["lost_customers"])
 
 
-PLAN_FIELDS = ("name", "summary", "owner")
-
-
 @transaction.atomic
 def plan_update(plan: Plan, *, actor: Actor, name: str, summary: str, owner: User | None) -> Plan:
     """Rename a plan, change its summary or its owner (the diagnosis stays as it was)."""
@@ -197,19 +208,8 @@ def plan_update(plan: Plan, *, actor: Actor, name: str, summary: str, owner: Use
     if Plan.objects.filter(name=name.strip()).exclude(pk=plan.pk).exists():
         errors.append(FieldError("name", f"a plan named {name.strip()!r} exists already"))
     _refuse("The plan cannot be changed.", errors)
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    before = _fields(plan, PLAN_FIELDS)
-    plan.name, plan.summary, plan.owner = name.strip(), summary.strip(), owner  # type: ignore[assignment]
-    plan.save(update_fields=list(PLAN_FIELDS))
-    from rota.audit.services import diff
-
-    audit_record(
-        actor=actor,
-        action="plan.update",
-        obj=plan,
-        changes=diff(before, _fields(plan, PLAN_FIELDS)),
-    )
-    return plan
+    values = {"name": name.strip(), "summary": summary.strip(), "owner": owner}
+    return _update(plan, values, action="plan.update", actor=actor)
 
 
 @transaction.atomic
@@ -294,9 +294,6 @@ def objective_add(
     return objective
 
 
-OBJECTIVE_FIELDS = ("area", "title", "description", "owner", "reviewer")
-
-
 @transaction.atomic
 def objective_update(
     objective: Objective,
@@ -310,16 +307,14 @@ def objective_update(
 ) -> Objective:
     """Change an objective's area, title, owner or reviewer."""
     _refuse("The objective cannot be changed.", _objective_errors(area, title, owner, reviewer))
-    from rota.audit.services import diff
-
-    objective = Objective.objects.select_for_update().get(pk=objective.pk)
-    before = _fields(objective, OBJECTIVE_FIELDS)
-    objective.area, objective.title, objective.description = area, title.strip(), description
-    objective.owner, objective.reviewer = owner, reviewer  # type: ignore[assignment]
-    objective.save()
-    changes = diff(before, _fields(objective, OBJECTIVE_FIELDS))
-    audit_record(actor=actor, action="objective.update", obj=objective, changes=changes)
-    return objective
+    values = {
+        "area": area,
+        "title": title.strip(),
+        "description": description,
+        "owner": owner,
+        "reviewer": reviewer,
+    }
+    return _update(objective, values, action="objective.update", actor=actor)
 
 
 @dataclass(frozen=True)
@@ -446,16 +441,7 @@ def key_result_add(objective: Objective, data: KeyResultInput, *, actor: Actor) 
 def key_result_update(kr: KeyResult, data: KeyResultInput, *, actor: Actor) -> KeyResult:
     """Change a key result's definition or targets."""
     filled, _ = _key_result_check(kr.objective.plan, data)
-    from rota.audit.services import diff
-
-    kr = KeyResult.objects.select_for_update().get(pk=kr.pk)
-    before = _fields(kr, KR_FIELDS)
-    for name in KR_FIELDS:
-        setattr(kr, name, getattr(filled, name))
-    kr.save()
-    changes = diff(before, _fields(kr, KR_FIELDS))
-    audit_record(actor=actor, action="key_result.update", obj=kr, changes=changes)
-    return kr
+    return _update(kr, _fields(filled, KR_FIELDS), action="key_result.update", actor=actor)
 
 
 @transaction.atomic
@@ -561,9 +547,6 @@ def action_add(
     return action
 
 
-ACTION_FIELDS = ("title", "description", "owner", "starts_on", "due_on")
-
-
 @transaction.atomic
 def action_update(
     action: Action,
@@ -580,16 +563,14 @@ def action_update(
     if starts_on is None:
         errors.append(FieldError("starts_on", "is required"))
     _refuse("The action cannot be changed.", errors)
-    from rota.audit.services import diff
-
-    action = Action.objects.select_for_update().get(pk=action.pk)
-    before = _fields(action, ACTION_FIELDS)
-    action.title, action.description = title.strip(), description.strip()
-    action.owner, action.starts_on, action.due_on = owner, starts_on, due_on  # type: ignore[assignment]
-    action.save()
-    changes = diff(before, _fields(action, ACTION_FIELDS))
-    audit_record(actor=actor, action="action.update", obj=action, changes=changes)
-    return action
+    values = {
+        "title": title.strip(),
+        "description": description.strip(),
+        "owner": owner,
+        "starts_on": starts_on,
+        "due_on": due_on,
+    }
+    return _update(action, values, action="action.update", actor=actor)
 
 
 @transaction.atomic
@@ -702,16 +683,8 @@ def milestone_update(
             )
         ]
     _refuse("The milestone cannot be changed.", errors)
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    before = _fields(milestone, ("replanned_on", "actual_on", "owner"))
-    milestone.replanned_on, milestone.actual_on = replanned_on, actual_on
-    milestone.owner = owner
-    milestone.save()
-    from rota.audit.services import diff
-
-    changes = diff(before, _fields(milestone, ("replanned_on", "actual_on", "owner")))
-    audit_record(actor=actor, action="milestone.update", obj=milestone, changes=changes)
-    return milestone
+    values = {"replanned_on": replanned_on, "actual_on": actual_on, "owner": owner}
+    return _update(milestone, values, action="milestone.update", actor=actor)
 
 
 # Reviews ------------------------------------------------------------------------------------
