@@ -310,7 +310,7 @@ def objective_update(
     values = {
         "area": area,
         "title": title.strip(),
-        "description": description,
+        "description": description.strip(),
         "owner": owner,
         "reviewer": reviewer,
     }
@@ -340,9 +340,8 @@ def diagnosis_baseline(plan: Plan, kpi_code: str, filters: Filters) -> Decimal:
     A plan made before it starts (in November for January) has diagnosis months that had
     not ended when it was created: the baseline is the last month that had.
     """
-    _, last = selectors.diagnosis_months(plan.starts_on)
     created = timezone.localtime(plan.created_at, installation_zone()).date()
-    last = min(last, Month.of(created).previous())
+    _, last = selectors.diagnosis_months(plan.starts_on, created)
     if filters.is_empty:
         frozen = plan.diagnosis.filter(month=str(last)).first()
         if frozen is not None and kpi_code in frozen.values:
@@ -958,8 +957,8 @@ def key_results_from_case(objective: Objective, *, actor: Actor) -> list[KeyResu
     - gross adds: the diagnosis baseline, then baseline + the launch's projected adds in
       months 3, 6 and 12 (the launch comes on top of today's sales);
     - churn rate: stay below the case's churn (weighted by adds), in percent;
-    - ARPU of the launched offers: stay above the projection's ARPU (filtered by the offer
-      when the case has one offer).
+    - ARPU: stay above the projection's ARPU, of the offer when the case has one, else of
+      all offers (the KPI has no slice for a set of offers).
     """
     plan = objective.plan
     case = BusinessCase.objects.filter(plan=plan).first()
@@ -993,7 +992,7 @@ def key_results_from_case(objective: Objective, *, actor: Actor) -> list[KeyResu
             bound=(churn * 100).quantize(Decimal("0.0001")),
         ),
         KeyResultInput(
-            title="ARPU of the launched offers",
+            title=f"ARPU of {codes[0]}" if len(codes) == 1 else "ARPU of all offers",
             kpi_code="arpu",
             filters=offer_filter,
             mode=KeyResultMode.STAY_ABOVE,

@@ -314,8 +314,9 @@ def test_the_timeline_shows_bars_milestones_today_and_drift(
     assert (
         '<p id="timeline-summary">2026-09-01 to 2027-10-01: 5 rows; today is 2026-11-20.</p>'
     ) in page
-    months = re.findall(r'<div class="tl-month" [^>]*>(\d{4}-\d\d)</div>', page)
-    assert months[0] == "2026-09" and months[-1] == "2027-09" and len(months) == 13
+    months = re.findall(r'<div class="tl-month" [^>]* title="(\d{4}-\d\d)">([^<]*)</div>', page)
+    assert months[0] == ("2026-09", "Sep 26") and months[-1] == ("2027-09", "Sep 27")
+    assert len(months) == 13
     rows = re.findall(
         r'<div class="([^"]*)" data-row="(\w+)">\s*(?:◆ )?([^\n]*)\n\s*<div class="pl-muted">([^<]*)</div>'
         r".*?<div class=\"([^\"]*)\" data-drift=\"(-?\d+)\">([^<]*)</div>",
@@ -533,7 +534,7 @@ def test_the_business_case_page_projects_a_small_case(
     ) == [
         ("New subscribers per month (with the launch)", "gross_adds", {}, "target", D(1), D(21), None),
         ("Monthly churn within the business case", "churn_rate", {}, "stay_below", D(25), None, D(10)),
-        ("ARPU of the launched offers", "arpu", {"offer": "4business"}, "stay_above", D(120), None, D(105)),
+        ("ARPU of 4business", "arpu", {"offer": "4business"}, "stay_above", D(120), None, D(105)),
     ]  # fmt: skip
     assert "3 key results added: New subscribers per month (with the launch), " in _content(
         client.get(url)
