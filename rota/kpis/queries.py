@@ -17,7 +17,7 @@ a ticket without one counts in a segment by its customer's segment.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -76,6 +76,31 @@ class Sql:
         if self.pg:
             return f"({end}) - ({start}) >= make_interval(secs => {seconds})"
         return f"{self.seconds(start, end)} >= {seconds - 0.0005}"
+
+    def neighbour(
+        self,
+        table: str,
+        alias: str,
+        partition: str,
+        order: str,
+        *,
+        after: bool,
+        apply: Callable[[str], str] = str,
+    ) -> str:
+        """Return `apply` of the next (or previous) value of a unique `order` column among
+        the rows of `table` that share row `alias`'s `partition`; NULL at the end."""
+        if self.pg:
+            # The unique index on (partition, order) feeds the window without a sort.
+            return apply(
+                f"{'LEAD' if after else 'LAG'}({alias}.{order})"
+                f" OVER (PARTITION BY {alias}.{partition} ORDER BY {alias}.{order})"
+            )
+        # SQLite: one seek in that index per row, cheaper than its window functions.
+        found = apply(f"{'MIN' if after else 'MAX'}(n.{order})")
+        return (
+            f"(SELECT {found} FROM {table} n WHERE n.{partition} = {alias}.{partition}"
+            f" AND n.{order} {'>' if after else '<'} {alias}.{order})"
+        )
 
     def basis_points(self, expr: str) -> str:
         return f"CAST(round({expr} * 10000) AS {'BIGINT' if self.pg else 'INTEGER'})"
@@ -247,6 +272,26 @@ def subscriber_rows(r: Range, filters: Filters) -> list[SubscriberRow]:
     return [SubscriberRow(*row) for row in _run(sql, params)]
 
 
+def _catalog_filter(filters: Filters) -> tuple[str, str, list[Any]]:
+    """Return (joins from plan p to its offer, conditions, parameters) for a plan filter."""
+    where, params = [], []
+    for column, value in (
+        ("o.segment", filters.segment),
+        ("o.code", filters.offer),
+        ("v.technology", filters.technology),
+    ):
+        if value:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if not where:
+        return "", "", []
+    joins = (
+        " JOIN catalog_offerversion v ON v.id = p.offer_version_id"
+        " JOIN catalog_offer o ON o.id = v.offer_id"
+    )
+    return joins, " AND " + " AND ".join(where), params
+
+
 def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
     """Return elementary windows of months at one monthly gross price, grouped.
 
@@ -256,89 +301,93 @@ def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
     running sums, so each step has one total to convert to net.
     """
     s = r.sql
-    pw, params = _plan_windows(r, filters)
-    municipality = ""
-    if filters.municipality:
-        municipality = "AND municipality_code = %s"
-        params.append(filters.municipality)
     first, last = r.first, r.last
+    joins, catalog, params = _catalog_filter(filters)
+    if filters.municipality:
+        catalog += " AND s.municipality_code = %s"
+        params.append(filters.municipality)
     addon_lo, addon_hi = s.month("start_date"), f"COALESCE({s.month('end_date')}, {INF})"
     pause_lo = s.month("start_date")
     pause_hi = f"COALESCE({s.month(s.next_day('end_date'))}, {INF})"
-    sql = f"""WITH {pw},
-    kpi_sub AS (
-      SELECT sid, lo, hi FROM (
-        SELECT id AS sid, {s.month("start_date")} AS lo,
-               COALESCE({s.month("end_date")}, {INF}) AS hi
-        FROM subscriptions_subscription WHERE 1 = 1 {municipality}
-      ) x WHERE lo <= {last} AND hi > {first}
-    ),
-    kpi_ph AS (
-      SELECT plan_id, from_month, monthly_price_minor AS price,
-             LEAD(from_month) OVER (PARTITION BY plan_id ORDER BY from_month) AS next_month
-      FROM subscriptions_planphase
+    addons = (
+        f"FROM subscriptions_subscriptionaddon WHERE {addon_lo} <= {last}"
+        f" AND {addon_hi} > {first} AND {addon_lo} < {addon_hi}"
+    )
+    pauses = f"FROM subscriptions_suspension WHERE {pause_lo} <= {last} AND {pause_hi} > {first}"
+    prev_plan = s.neighbour("subscriptions_plan", "p", "subscription_id", "valid_from", after=False)
+    next_plan = s.neighbour(
+        "subscriptions_plan", "p", "subscription_id", "valid_from", after=True, apply=s.month
+    )
+    next_phase = s.neighbour("subscriptions_planphase", "f", "plan_id", "from_month", after=True)
+    # A plan valid from the service start (the first, as a rule) needs no look back.
+    first_plan = (
+        f"CASE WHEN p.valid_from <= s.start_date OR p.prev_from IS NULL THEN {NEG}"
+        f" ELSE {s.month('p.valid_from')} END"
+    )
+    cm = s.month("p.contract_start")
+    a = s.greatest(first_plan, f"{cm} + f.from_month", s.month("s.start_date"))
+    b = s.least(
+        f"COALESCE(p.next_from, {INF})",
+        f"COALESCE({cm} + f.next_month, {INF})",
+        f"COALESCE({s.month('s.end_date')}, {INF})",
+    )
+    sql = f"""WITH
+    kpi_complex AS MATERIALIZED (
+      SELECT subscription_id AS sid {addons}
+      UNION
+      SELECT subscription_id {pauses}
     ),
     kpi_win AS MATERIALIZED (
-      SELECT sid, a, b, price, bp, flag FROM (
-        SELECT pw.sid,
-               {s.greatest("pw.wlo", "pw.cm + f.from_month", "s.lo")} AS a,
-               {s.least("pw.whi", f"COALESCE(pw.cm + f.next_month, {INF})", "s.hi")} AS b,
-               f.price, pw.bp, pw.flag
-        FROM kpi_pw pw
-        JOIN kpi_sub s ON s.sid = pw.sid
-        JOIN kpi_ph f ON f.plan_id = pw.plan_id
-      ) w
-      WHERE a < b AND a <= {last} AND b > {first}
+      SELECT p.sid, CASE WHEN p.sid IN (SELECT sid FROM kpi_complex) THEN 1 ELSE 0 END AS cx,
+             f.price, {s.basis_points("p.tax_rate")} * 2
+               + CASE WHEN p.prices_include_tax THEN 1 ELSE 0 END AS tax,
+             {a} AS a, {b} AS b
+      FROM (
+        SELECT p.id, p.subscription_id AS sid, p.valid_from, p.contract_start,
+               p.prices_include_tax, p.tax_rate, p.offer_version_id,
+               {prev_plan} AS prev_from, {next_plan} AS next_from
+        FROM subscriptions_plan p
+      ) p
+      JOIN subscriptions_subscription s ON s.id = p.sid
+      JOIN (
+        SELECT f.plan_id, f.from_month, f.monthly_price_minor AS price,
+               {next_phase} AS next_month
+        FROM subscriptions_planphase f
+      ) f ON f.plan_id = p.id {joins}
+      WHERE s.start_date <= %s AND COALESCE(s.end_date, %s) >= %s {catalog}
     ),
-    kpi_complex AS MATERIALIZED (
-      SELECT subscription_id AS sid FROM subscriptions_subscriptionaddon
-      WHERE {addon_lo} <= {last} AND {addon_hi} > {first} AND {addon_lo} < {addon_hi}
-      UNION
-      SELECT subscription_id FROM subscriptions_suspension
-      WHERE {pause_lo} <= {last} AND {pause_hi} > {first}
-    ),
-    kpi_ev(sid, pos, dp, dbp, dflag, dn, da, ds) AS (
-      SELECT sid, {r.clip("a")}, price, bp, flag, 1, 0, 0
-      FROM kpi_win WHERE sid IN (SELECT sid FROM kpi_complex)
+    kpi_ev(sid, pos, dg, dtax, dn) AS (
+      SELECT sid, {r.clip("a")}, price, tax, 1
+      FROM kpi_win WHERE cx = 1 AND a < b AND a <= {last} AND b > {first}
       UNION ALL
-      SELECT sid, {r.clip("b")}, -price, -bp, -flag, -1, 0, 0
-      FROM kpi_win WHERE sid IN (SELECT sid FROM kpi_complex)
+      SELECT sid, b, -price, -tax, -1
+      FROM kpi_win WHERE cx = 1 AND a < b AND b > {first} AND b <= {last}
       UNION ALL
-      SELECT subscription_id, {r.clip(addon_lo)}, 0, 0, 0, 0, monthly_price_minor, 0
-      FROM subscriptions_subscriptionaddon
-      WHERE {addon_lo} <= {last} AND {addon_hi} > {first} AND {addon_lo} < {addon_hi}
+      SELECT subscription_id, {r.clip(addon_lo)}, monthly_price_minor, 0, 0 {addons}
       UNION ALL
-      SELECT subscription_id, {r.clip(addon_hi)}, 0, 0, 0, 0, -monthly_price_minor, 0
-      FROM subscriptions_subscriptionaddon
-      WHERE {addon_lo} <= {last} AND {addon_hi} > {first} AND {addon_lo} < {addon_hi}
+      SELECT subscription_id, {addon_hi}, -monthly_price_minor, 0, 0 {addons}
+        AND {addon_hi} <= {last}
       UNION ALL
-      SELECT subscription_id, {r.clip(pause_lo)}, 0, 0, 0, 0, 0, 1
-      FROM subscriptions_suspension WHERE {pause_lo} <= {last} AND {pause_hi} > {first}
+      SELECT subscription_id, {r.clip(pause_lo)}, 0, 0, -2 {pauses}
       UNION ALL
-      SELECT subscription_id, {r.clip(pause_hi)}, 0, 0, 0, 0, 0, -1
-      FROM subscriptions_suspension WHERE {pause_lo} <= {last} AND {pause_hi} > {first}
-    ),
-    kpi_merged AS (
-      SELECT sid, pos, SUM(dp) AS dp, SUM(dbp) AS dbp, SUM(dflag) AS dflag, SUM(dn) AS dn,
-             SUM(da) AS da, SUM(ds) AS ds
-      FROM kpi_ev GROUP BY sid, pos
+      SELECT subscription_id, {pause_hi}, 0, 0, 2 {pauses} AND {pause_hi} <= {last}
     ),
     kpi_steps AS (
-      SELECT pos, LEAD(pos) OVER w AS nxt, SUM(dp) OVER w AS p, SUM(dbp) OVER w AS bp,
-             SUM(dflag) OVER w AS flag, SUM(dn) OVER w AS n, SUM(da) OVER w AS extra,
-             SUM(ds) OVER w AS paused
-      FROM kpi_merged WINDOW w AS (PARTITION BY sid ORDER BY pos)
+      SELECT pos, COALESCE(LEAD(pos) OVER w, {last + 1}) AS nxt, SUM(dg) OVER w AS gross,
+             SUM(dtax) OVER w AS tax, SUM(dn) OVER w AS n
+      FROM kpi_ev WINDOW w AS (PARTITION BY sid ORDER BY pos)
     )
-    SELECT {r.clip("a")}, {r.clip("b")}, price, bp, flag, COUNT(*) FROM kpi_win
-    WHERE sid NOT IN (SELECT sid FROM kpi_complex)
-    GROUP BY 1, 2, 3, 4, 5
+    SELECT {r.clip("a")}, {r.clip("b")}, price, tax, COUNT(*) FROM kpi_win
+    WHERE cx = 0 AND a < b AND a <= {last} AND b > {first}
+    GROUP BY 1, 2, 3, 4
     UNION ALL
-    SELECT pos, nxt, p + extra, bp, flag, COUNT(*) FROM kpi_steps
-    WHERE n = 1 AND paused = 0 AND nxt IS NOT NULL AND pos < nxt
-    GROUP BY 1, 2, 3, 4, 5"""
+    SELECT pos, nxt, gross, tax, COUNT(*) FROM kpi_steps
+    WHERE n = 1 AND pos < nxt
+    GROUP BY 1, 2, 3, 4"""
+    params = [_day(r.last_day), _day(r.last_day), _day(r.first_day), *params]
     return [
-        PriceRow(int(a), int(b), int(g), int(bp), bool(flag), int(n))
-        for a, b, g, bp, flag, n in _run(sql, params)
+        PriceRow(int(a), int(b), int(g), int(tax) // 2, bool(int(tax) % 2), int(n))
+        for a, b, g, tax, n in _run(sql, params)
     ]
 
 
