@@ -85,8 +85,14 @@ class Invoice(models.Model):
 
     number = models.CharField(max_length=40, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REGULAR)
+    # Empty on every regular invoice: indexed only where set (invoice_corrects, below).
     corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        db_index=False,
     )
     reason = models.CharField(max_length=200, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
@@ -101,6 +107,11 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-issue_date", "-number"]
+        indexes = [
+            models.Index(
+                fields=["corrects"], condition=Q(corrects__isnull=False), name="invoice_corrects"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "period"],
@@ -142,8 +153,15 @@ class InvoiceLine(models.Model):
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="invoice_lines", db_index=False
     )
+    # Empty on most lines: indexed only where set (line_addon, below), so the billing run
+    # writes no index entry for the others.
     addon = models.ForeignKey(
-        SubscriptionAddOn, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        SubscriptionAddOn,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     description = models.CharField(max_length=200)
@@ -157,12 +175,27 @@ class InvoiceLine(models.Model):
     gross_minor = models.BigIntegerField()
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
     credits_line = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credits",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["invoice", "id"]
-        indexes = [models.Index(fields=["subscription", "kind"], name="line_subscription_kind")]
+        indexes = [
+            models.Index(fields=["subscription", "kind"], name="line_subscription_kind"),
+            # Every lookup by these columns compares them with a value (col = x, col IN
+            # (...)), which implies IS NOT NULL: SQLite and PostgreSQL both use the index.
+            models.Index(fields=["addon"], condition=Q(addon__isnull=False), name="line_addon"),
+            models.Index(
+                fields=["credits_line"],
+                condition=Q(credits_line__isnull=False),
+                name="line_credits_line",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(gross_minor=models.F("net_minor") + models.F("tax_minor")),
