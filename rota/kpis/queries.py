@@ -121,10 +121,7 @@ class Range:
 
     def clip(self, expr: str) -> str:
         """Return a month number clipped to first - 1 .. last + 1 (all the same outside)."""
-        return (
-            f"CASE WHEN {expr} < {self.first - 1} THEN {self.first - 1}"
-            f" WHEN {expr} > {self.last + 1} THEN {self.last + 1} ELSE {expr} END"
-        )
+        return self.sql.greatest(self.sql.least(expr, str(self.last + 1)), str(self.first - 1))
 
     def bounds(self) -> list[tuple[int, datetime, datetime]]:
         """Return each month's number and its start and end in UTC (the local calendar)."""
