@@ -292,10 +292,14 @@ def _catalog_filter(filters: Filters) -> tuple[str, str, list[Any]]:
 def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
     """Return elementary windows of months at one monthly gross price, grouped.
 
-    A price window is a phase of a plan inside the plan's window and the service months.
+    A price window is a phase of a plan inside the plan's window and the service months,
+    read in one pass over plans and phases with the next phase, the next plan and (for a
+    plan valid after the service start) the previous one found in their unique indexes.
     Subscriptions without add-ons or suspensions in the range use their price windows as
     they are; the others merge every change (phase, add-on, suspension) into steps with
-    running sums, so each step has one total to convert to net.
+    running sums, so each step has one total to convert to net. In a step, `n` counts the
+    price windows in force (they never overlap) less the suspensions: 1 means priced and
+    not suspended. Changes after the last month are left out: the last step runs to it.
     """
     s = r.sql
     first, last = r.first, r.last
@@ -365,9 +369,9 @@ def price_rows(r: Range, filters: Filters) -> list[PriceRow]:
       SELECT subscription_id, {addon_hi}, -monthly_price_minor, 0, 0 {addons}
         AND {addon_hi} <= {last}
       UNION ALL
-      SELECT subscription_id, {r.clip(pause_lo)}, 0, 0, -2 {pauses}
+      SELECT subscription_id, {r.clip(pause_lo)}, 0, 0, -1 {pauses}
       UNION ALL
-      SELECT subscription_id, {pause_hi}, 0, 0, 2 {pauses} AND {pause_hi} <= {last}
+      SELECT subscription_id, {pause_hi}, 0, 0, 1 {pauses} AND {pause_hi} <= {last}
     ),
     kpi_steps AS (
       SELECT pos, COALESCE(LEAD(pos) OVER w, {last + 1}) AS nxt, SUM(dg) OVER w AS gross,

@@ -14,12 +14,13 @@ import pytest
 
 from rota.audit.actors import Actor
 from rota.billing.pricing import Phase, line_tax, price_on
+from rota.catalog.models import AddOn
 from rota.core.periods import Month
 from rota.demo.history import demo_history_load
 from rota.demo.services import demo_catalog_load
 from rota.kpis.filters import Filters
 from rota.kpis.selectors import figures_compute, months_between
-from rota.subscriptions.models import Subscription
+from rota.subscriptions.models import Plan, PlanPhase, Subscription, SubscriptionAddOn, Suspension
 from rota.subscriptions.selectors import with_details
 
 TODAY = date(2026, 11, 21)
@@ -119,3 +120,38 @@ def test_subscribers_and_mrr_match_the_reference(history: list[Subscription]) ->
                 "mrr": expected.get("mrr", 0),
             }, (filters, month)
             assert got["opening_subscribers"] + got["net_adds"] == got["active_subscribers"]
+
+
+def test_mrr_matches_the_reference_on_data_written_outside_the_services(
+    history: list[Subscription],
+) -> None:
+    """Rows the services never write (an import): a first plan valid after the service
+    start, a third price phase, overlapping suspensions, add-ons ending after the months."""
+    single = [s for s in history if s.end_date is None and len(s.plans.all()) == 1]
+    late = next(s for s in single if s.start_date >= date(2025, 6, 1))
+    phased, paused = [s for s in single if s != late][:2]
+    extra = next(
+        s for s in single if s not in (late, phased, paused) and s.plans.get().prices_include_tax
+    )
+    Plan.objects.filter(subscription=late).update(valid_from=late.start_date + timedelta(days=45))
+    plan = phased.plans.get()
+    top = max(p.from_month for p in plan.phases.all())
+    PlanPhase.objects.create(plan=plan, from_month=top + 4, monthly_price_minor=4321)
+    for start, end in ((date(2025, 12, 10), date(2026, 3, 31)), (date(2026, 2, 1), None)):
+        Suspension.objects.create(subscription=paused, start_date=start, end_date=end)
+    addon = AddOn.objects.first()
+    assert addon is not None
+    for start, end in ((date(2025, 9, 1), None), (date(2026, 1, 15), date(2027, 5, 31))):
+        SubscriptionAddOn.objects.create(
+            subscription=extra,
+            addon=addon,
+            start_date=start,
+            end_date=end,
+            monthly_price_minor=1999,
+        )
+    subscriptions = list(with_details(Subscription.objects.all()))
+    for filters in (Filters(), Filters(segment="household"), Filters(segment="business")):
+        figures = figures_compute(FIRST, LAST, filters)
+        for month in months_between(FIRST, LAST):
+            expected = _reference(subscriptions, month, filters).get("mrr", 0)
+            assert int(figures[month].values["mrr"] * 100) == expected, (filters, month)
