@@ -19,7 +19,6 @@ from rota.core.periods import Month
 from rota.installation.models import Installation
 from rota.installation.selectors import installation_today
 from rota.planning.models import Action, KeyResult, Plan, Review
-from tests.browser.conftest import chromium, page, playwright_instance  # noqa: F401
 
 PASSWORD = "browser-test-pass-7"
 
@@ -29,12 +28,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _november() -> None:
-    """Keep the real clock here: the browser's is not frozen like the other planning tests'."""
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:  # noqa: F811
+def log_in(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/admin/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORD)
@@ -51,7 +45,7 @@ def staff(username: str, first: str, last: str, role: str) -> User:
 
 
 def test_a_planner_walks_a_plan_to_a_review_that_switches_to_plan_b(
-    page: Page,  # noqa: F811
+    page: Page,
     live_server: Any,
 ) -> None:
     Installation.objects.get_or_create(pk=1)
