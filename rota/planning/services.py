@@ -19,6 +19,7 @@ from rota.audit.actors import Actor
 from rota.audit.services import audit_record, diff
 from rota.catalog.models import Offer, Segment
 from rota.core.errors import Conflict, FieldError, InvalidInput
+from rota.core.money import to_decimal
 from rota.core.periods import EARLIEST, LATEST, Month
 from rota.installation.selectors import installation_today, installation_zone
 from rota.kpis import calc
@@ -996,7 +997,7 @@ def key_results_from_case(objective: Objective, *, actor: Actor) -> list[KeyResu
             kpi_code="arpu",
             filters=offer_filter,
             mode=KeyResultMode.STAY_ABOVE,
-            bound=(Decimal(projection.arpu_minor) / 100).quantize(Decimal("0.01")),
+            bound=to_decimal(projection.arpu_minor),
         ),
     ]
     return [key_result_add(objective, data, actor=actor) for data in made]
